@@ -1,0 +1,222 @@
+"""Every notebook in notebooks/ executed headless with the real GoNB kernel.
+
+Each notebook found at collection time is one test, so a new notebook is picked up
+without editing this file. The committed file is only read: _nbrun.py executes an
+in-memory copy with the kernel started in notebooks/ (GoNB's GONB_DIR, which the
+first cell uses to find the repository), and saves the executed copy and a JSON
+report under tests/output/notebooks/. A cell fails the test when it has an error
+output, a stderr stream with a Go panic or fatal error, or GoNB's HTML error block.
+Per-notebook and per-cell times go to tests/output/notebook_times.txt (and .json,
+which `make bench` reprints).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NB_DIR = ROOT / "notebooks"
+OUT_DIR = ROOT / "tests" / "output"
+CELL_TIMEOUT = int(os.environ.get("NB_CELL_TIMEOUT", "120"))
+
+# Copies made by the browser test (notebooks/_e2e_*) and other scratch files start
+# with "_" or "."; they are not lessons.
+NOTEBOOKS = sorted(
+    p for p in NB_DIR.glob("*.ipynb") if not p.name.startswith(("_", "."))
+)
+
+# Markers of a failed Go program in a stream or in GoNB's HTML error block.
+STDERR_MARKERS = ("panic:", "fatal error:")
+GONB_HTML_ERROR = ('class="gonb-err', "gonb-error")
+
+_results = {}  # notebook name -> report, for the timing table
+
+
+def _first_line(src):
+    for line in src.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def cell_problems(cell):
+    """Returns human-readable reasons why an executed cell counts as failed."""
+    problems = []
+    # GoNB sends a program's stderr in many small stream messages: judge them joined.
+    stderr = "".join(
+        "".join(o.get("text", ""))
+        for o in cell["outputs"]
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    )
+    for m in STDERR_MARKERS:
+        if m in stderr:
+            problems.append(f"stderr contains {m!r}:\n{stderr[-3000:]}")
+            break
+    for out in cell["outputs"]:
+        kind = out.get("output_type")
+        if kind == "error":
+            problems.append(f"error output {out.get('ename')}: {out.get('evalue')}")
+        elif kind in ("display_data", "execute_result"):
+            html = "".join(out.get("data", {}).get("text/html", ""))
+            if any(m in html for m in GONB_HTML_ERROR) or (
+                'data-mime-type="application/vnd.jupyter.stderr"' in html
+                and any(m in html for m in STDERR_MARKERS)
+            ):
+                body = html[html.find("</style>") + len("</style>"):] if "</style>" in html else html
+                problems.append("GoNB error block (HTML):\n" + body.strip()[-3000:])
+    return problems
+
+
+def run_notebook(venv_python, nb_path, cwd, out_dir, timeout=CELL_TIMEOUT):
+    """Executes nb_path in the repository's venv; returns the JSON report (a dict)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report_path = out_dir / (nb_path.stem + ".json")
+    executed = out_dir / nb_path.name
+    report_path.unlink(missing_ok=True)
+    ncells = len(json.loads(nb_path.read_text(encoding="utf-8")).get("cells", []))
+    cmd = [
+        str(venv_python), str(ROOT / "tests" / "_nbrun.py"), str(nb_path),
+        "--cwd", str(cwd), "--report", str(report_path),
+        "--executed", str(executed), "--timeout", str(timeout),
+    ]
+    # The per-cell timeout is enforced by nbclient; this one only guards a hung client.
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60 + timeout * (ncells + 1))
+    if proc.returncode != 0 or not report_path.exists():
+        pytest.fail(
+            f"{nb_path.name}: the notebook runner failed (exit {proc.returncode})\n"
+            f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+        )
+    return json.loads(report_path.read_text(encoding="utf-8"))
+
+
+def check_report(report, name):
+    """Fails the current test with the first failing cell's index, source and reasons."""
+    failures = []
+    for cell in report["cells"]:
+        probs = cell_problems(cell)
+        if probs:
+            failures.append(
+                f"{name} cell [{cell['index']}] failed:\n--- source ---\n{cell['source']}\n--- why ---\n"
+                + "\n".join(probs)
+            )
+    if report["error"] and not failures:
+        failures.append(f"{name}: {report['error']['type']}: {report['error']['message']}")
+    if failures:
+        pytest.fail("\n\n".join(failures), pytrace=False)
+
+
+def format_times(results):
+    """The timing table: one line per notebook, then every cell of each."""
+    lines = [f"{'notebook':40} {'cells':>5} {'total s':>8} {'status':>7}"]
+    for name, rep in sorted(results.items()):
+        status = "FAIL" if rep["error"] or any(cell_problems(c) for c in rep["cells"]) else "ok"
+        lines.append(f"{name:40} {len(rep['cells']):5d} {rep['total_seconds']:8.1f} {status:>7}")
+    for name, rep in sorted(results.items()):
+        lines += ["", name, f"  {'cell':>4} {'seconds':>8}  first line"]
+        for c in rep["cells"]:
+            lines.append(f"  {c['index']:4d} {c['seconds']:8.2f}  {_first_line(c['source'])[:70]}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_atomic(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def timing_table(request):
+    """After the module: writes tests/output/notebook_times.{txt,json} and prints the table."""
+    yield
+    if not _results:
+        return
+    table = format_times(_results)
+    _write_atomic(OUT_DIR / "notebook_times.txt", table)
+    summary = {
+        name: {
+            "total_seconds": rep["total_seconds"],
+            "ok": not rep["error"] and not any(cell_problems(c) for c in rep["cells"]),
+            "cells": [{"index": c["index"], "seconds": c["seconds"]} for c in rep["cells"]],
+        }
+        for name, rep in _results.items()
+    }
+    _write_atomic(OUT_DIR / "notebook_times.json", json.dumps(summary, indent=1))
+    # Shown even without -s: the times are part of what `make test` reports.
+    capman = request.config.pluginmanager.get_plugin("capturemanager")
+    with capman.global_and_fixture_disabled():
+        print("\n\nnotebook run times (tests/output/notebook_times.txt):\n" + table)
+
+
+def _no_notebooks():
+    msg = f"no notebooks in {NB_DIR.relative_to(ROOT)}/"
+    if os.environ.get("CI"):
+        pytest.fail(msg + " (CI must execute the lessons)")
+    pytest.skip(msg)
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS or [None], ids=lambda p: p.name if p else "none")
+def test_notebook_executes(nb_path, venv_python):
+    """The notebook runs top to bottom in GoNB with no error, panic or timeout."""
+    if nb_path is None:
+        _no_notebooks()
+    meta = json.loads(nb_path.read_text(encoding="utf-8")).get("metadata", {})
+    kernel = meta.get("kernelspec", {}).get("name")
+    assert kernel == "gonb", f"{nb_path.name}: kernelspec is {kernel!r}, want 'gonb'"
+    report = run_notebook(venv_python, nb_path, NB_DIR, OUT_DIR / "notebooks")
+    _results[nb_path.name] = report
+    assert report["cells"], f"{nb_path.name}: no code cell was executed"
+    check_report(report, nb_path.name)
+
+
+def test_exporter_check_on_real_notebooks():
+    """The exported packages are exactly what the notebooks produce (`go run ./exporter -check`)."""
+    if not (ROOT / "exporter").is_dir():
+        pytest.skip("exporter/ does not exist yet")
+    if not NOTEBOOKS:
+        _no_notebooks()
+    proc = subprocess.run(
+        ["go", "run", "./exporter", "-check"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, (
+        f"`go run ./exporter -check` exited {proc.returncode}: packages and notebooks disagree\n"
+        f"{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}"
+    )
+
+
+def _tiny_notebook(path, sources):
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": src} for src in sources]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+          "metadata": {"kernelspec": {"name": "gonb", "display_name": "Go (gonb)", "language": "go"}}}
+    path.write_text(json.dumps(nb), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "source,want",
+    [
+        ('%%\nvar s []int\nfmt.Println(s[3])', "index out of range"),
+        ('%%\nx := 1', "declared and not used"),
+        ('%%\nfmt.Fprintln(os.Stderr, "panic: reported on stderr")', "panic:"),
+    ],
+    ids=["runtime-panic", "compile-error", "stderr-panic"],
+)
+def test_harness_catches_failures(source, want, venv_python, tmp_path):
+    """The checks above are real: a panicking or non-compiling cell is reported, with its index."""
+    nb = tmp_path / "bad.ipynb"
+    _tiny_notebook(nb, ['%%\nfmt.Println("fine")', source, '%%\nfmt.Println("never reached")'])
+    report = run_notebook(venv_python, nb, tmp_path, tmp_path / "out", timeout=60)
+    with pytest.raises(pytest.fail.Exception) as failed:
+        check_report(report, nb.name)
+    assert "cell [1]" in str(failed.value) and want in str(failed.value), str(failed.value)
+    if report["error"]:  # an error output stops the run; a stderr message alone does not
+        assert [c["index"] for c in report["cells"]] == [0, 1], "execution must stop at the failing cell"
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-v"]))
