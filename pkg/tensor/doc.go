@@ -1,0 +1,61 @@
+// Package tensor provides float32 n-dimensional tensors with reverse-mode
+// automatic differentiation: the role torch.Tensor plays in fast.ai's
+// "Deep Learning from the Foundations" lessons.
+//
+// # Storage and dtypes
+//
+// A Tensor is one contiguous row-major []float32 and a Shape. Views
+// (Reshape, Slice, Row, Detach) share that buffer; everything else copies.
+// Because storage is always contiguous, every kernel is a plain loop over
+// slices or one BLAS call: no strides, no per-element interface calls.
+//
+// Labels and indices need integers (y.Max()+1, x[range(n), target],
+// comparing predictions with labels). Instead of a second element type or
+// generics, a tensor carries a DType tag: Float32 or Int. An Int tensor
+// stores integers exactly in float32 (every integer with |v| <= 2^24 is
+// exact, far beyond any class count or dataset size of the course). One
+// storage type keeps a single code path per operation and lets the tag
+// decide only what matters to a user: Int tensors print as integers, are
+// accepted as indices, and cannot require gradients. Operations on two Int
+// tensors stay Int where PyTorch's would (Add, Sub, Mul, Sum, Max, Neg);
+// Div, Mean, Exp, Log... give Float32.
+//
+// # Autograd
+//
+// Every differentiable operation builds its result and, right beside it,
+// a closure that receives ∂L/∂out and adds ∂L/∂input into the inputs'
+// gradient buffers (micrograd's design). Backward sorts the graph
+// topologically and runs the closures in reverse. Gradients accumulate
+// over Backward calls as in PyTorch; ZeroGrad resets them. After Backward
+// the graph is released: intermediate results lose their closures and
+// their gradient buffers go back to a size-keyed free list, so the
+// training loop reuses the same buffers every step; leaves (parameters)
+// keep their gradients. NoGrad disables recording, for evaluation and for
+// in-place optimizer updates. Custom fused operations (pkg/nn's cross
+// entropy) use NewOp and AccumulateGrad.
+//
+// Broadcasting follows NumPy: shapes align at the last dimension and sizes
+// of 1 stretch. The gradient of a broadcast operand is summed back to its
+// shape.
+//
+// # Speed
+//
+// MatMul and Linear (x·wᵀ + b, fused, with a transposed-B Sgemm) call
+// gonum's blas32 interface. By default that is gonum's pure-Go BLAS, which
+// builds everywhere. Built with -tags openblas, the package binds OpenBLAS
+// through gonum.org/v1/netlib (cgo; Debian's libopenblas-dev). No extra
+// environment is needed to build: this package's cgo directive links
+// -lopenblas. Debian's OpenBLAS 0.3.21 does not recognise recent Intel
+// CPUs and falls back to slow Prescott kernels; set OPENBLAS_CORETYPE
+// (SkylakeX for AVX-512, Haswell for AVX2) in the environment before the
+// process starts. BLASInfo reports the core in use.
+//
+// # Printing
+//
+// String prints like PyTorch (tensor([5, 0, 4]), tensor([0.1000, 2.3026]),
+// rows aligned, more than 1000 elements summarised with "..."), and Shape
+// prints as [64 10].
+//
+// Programmer errors (shape mismatches, bad indices) panic with a message
+// naming the operation and the shapes involved.
+package tensor

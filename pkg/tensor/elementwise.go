@@ -1,0 +1,340 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// Elementwise operations. Each forward sits beside its backward closure;
+// the closure receives g = ∂L/∂out and adds ∂L/∂input into the inputs'
+// gradients.
+
+// binaryOut plans a broadcasting op and allocates its result.
+func binaryOut(op string, a, b *Tensor, dt DType) (*Tensor, bplan) {
+	var p bplan
+	if a.shape.Equal(b.shape) {
+		p = bplan{out: a.shape, n: len(a.data), a: operand{kind: bFull, n: len(a.data)}, b: operand{kind: bFull, n: len(b.data)}}
+	} else {
+		p = *planBroadcast(op, a.shape, b.shape)
+	}
+	return newTensor(make([]float32, p.n), p.out, dt), p
+}
+
+func intIfBoth(a, b *Tensor) DType {
+	if a.dtype == Int && b.dtype == Int {
+		return Int
+	}
+	return Float32
+}
+
+// Add returns t + o with broadcasting.
+//
+//	out = a + b;  ∂a = g,  ∂b = g  (each summed over its broadcast dims)
+func (t *Tensor) Add(o *Tensor) *Tensor {
+	out, p := binaryOut("add", t, o, intIfBoth(t, o))
+	p.apply(addK, out.data, t.data, o.data)
+	if !needs2(t, o) {
+		return out
+	}
+	return record2(out, func(g []float32) {
+		gradOperand(t, p.a, 1, g)
+		gradOperand(o, p.b, 1, g)
+	}, t, o)
+}
+
+// Sub returns t - o with broadcasting.
+//
+//	out = a - b;  ∂a = g,  ∂b = -g
+func (t *Tensor) Sub(o *Tensor) *Tensor {
+	out, p := binaryOut("sub", t, o, intIfBoth(t, o))
+	p.apply(subK, out.data, t.data, o.data)
+	if !needs2(t, o) {
+		return out
+	}
+	return record2(out, func(g []float32) {
+		gradOperand(t, p.a, 1, g)
+		gradOperand(o, p.b, -1, g)
+	}, t, o)
+}
+
+// Mul returns t * o elementwise with broadcasting.
+//
+//	out = a·b;  ∂a = g·b,  ∂b = g·a
+func (t *Tensor) Mul(o *Tensor) *Tensor {
+	out, p := binaryOut("mul", t, o, intIfBoth(t, o))
+	p.apply(mulK, out.data, t.data, o.data)
+	if !needs2(t, o) {
+		return out
+	}
+	return record2(out, func(g []float32) {
+		gp := bplan{out: p.out, n: p.n, a: operand{kind: bFull, n: p.n}}
+		gp.b = p.b
+		p.gradOperandOf(t, p.a, 1, func(dst []float32) { gp.apply(mulK, dst, g, o.data) })
+		gp.b = p.a
+		p.gradOperandOf(o, p.b, 1, func(dst []float32) { gp.apply(mulK, dst, g, t.data) })
+	}, t, o)
+}
+
+// Div returns t / o elementwise with broadcasting (always Float32).
+//
+//	out = a/b;  ∂a = g/b,  ∂b = -g·a/b² = -g·out/b
+func (t *Tensor) Div(o *Tensor) *Tensor {
+	out, p := binaryOut("div", t, o, Float32)
+	p.apply(divK, out.data, t.data, o.data)
+	if !needs2(t, o) {
+		return out
+	}
+	return record2(out, func(g []float32) {
+		gp := bplan{out: p.out, n: p.n, a: operand{kind: bFull, n: p.n}, b: p.b}
+		p.gradOperandOf(t, p.a, 1, func(dst []float32) { gp.apply(divK, dst, g, o.data) })
+		p.gradOperandOf(o, p.b, -1, func(dst []float32) {
+			mulK.vv(dst, g, out.data)
+			gp.apply(divK, dst, dst, o.data)
+		})
+	}, t, o)
+}
+
+// unaryOut allocates the result of an elementwise op on t.
+func unaryOut(t *Tensor, dt DType) *Tensor {
+	return newTensor(make([]float32, len(t.data)), t.shape, dt)
+}
+
+func isIntegral(v float32) bool { return v == float32(math.Trunc(float64(v))) }
+
+// scalarDType keeps Int for integer-preserving ops with an integral scalar.
+func scalarDType(t *Tensor, v float32) DType {
+	if t.dtype == Int && isIntegral(v) {
+		return Int
+	}
+	return Float32
+}
+
+// unaryGrad adds the contribution computed by fill (or g itself when fill
+// is nil) into t's gradient.
+func unaryGrad(t *Tensor, fill func(dst []float32, acc bool)) {
+	dst, ok := t.gradBuf()
+	fill(dst, ok)
+}
+
+// AddScalar returns t + v.
+//
+//	out = a + v;  ∂a = g
+func (t *Tensor) AddScalar(v float32) *Tensor {
+	out := unaryOut(t, scalarDType(t, v))
+	addK.vs(out.data, t.data, v)
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, 1, g) }, t)
+}
+
+// SubScalar returns t - v.
+//
+//	out = a - v;  ∂a = g
+func (t *Tensor) SubScalar(v float32) *Tensor { return t.AddScalar(-v) }
+
+// MulScalar returns t·v.
+//
+//	out = a·v;  ∂a = g·v
+func (t *Tensor) MulScalar(v float32) *Tensor {
+	out := unaryOut(t, scalarDType(t, v))
+	mulK.vs(out.data, t.data, v)
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, v, g) }, t)
+}
+
+// DivScalar returns t/v (always Float32).
+//
+//	out = a/v;  ∂a = g/v
+func (t *Tensor) DivScalar(v float32) *Tensor {
+	out := unaryOut(t, Float32)
+	divK.vs(out.data, t.data, v)
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, 1/v, g) }, t)
+}
+
+// Neg returns -t.
+//
+//	out = -a;  ∂a = -g
+func (t *Tensor) Neg() *Tensor {
+	out := unaryOut(t, t.dtype)
+	for i, v := range t.data {
+		out.data[i] = -v
+	}
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, -1, g) }, t)
+}
+
+// Exp returns eᵗ elementwise.
+//
+//	out = exp(a);  ∂a = g·out
+func (t *Tensor) Exp() *Tensor {
+	out := unaryOut(t, Float32)
+	for i, v := range t.data {
+		out.data[i] = float32(math.Exp(float64(v)))
+	}
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) {
+		unaryGrad(t, func(dst []float32, acc bool) {
+			y := out.data[:len(dst)]
+			if acc {
+				for i := range dst {
+					dst[i] += g[i] * y[i]
+				}
+			} else {
+				mulK.vv(dst, g, y)
+			}
+		})
+	}, t)
+}
+
+// Log returns the natural logarithm elementwise.
+//
+//	out = ln(a);  ∂a = g/a
+func (t *Tensor) Log() *Tensor {
+	out := unaryOut(t, Float32)
+	for i, v := range t.data {
+		out.data[i] = float32(math.Log(float64(v)))
+	}
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) {
+		unaryGrad(t, func(dst []float32, acc bool) {
+			x := t.data[:len(dst)]
+			if acc {
+				for i := range dst {
+					dst[i] += g[i] / x[i]
+				}
+			} else {
+				divK.vv(dst, g, x)
+			}
+		})
+	}, t)
+}
+
+// Sqrt returns the square root elementwise.
+//
+//	out = √a;  ∂a = g/(2·out)
+func (t *Tensor) Sqrt() *Tensor {
+	out := unaryOut(t, Float32)
+	for i, v := range t.data {
+		out.data[i] = float32(math.Sqrt(float64(v)))
+	}
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) {
+		unaryGrad(t, func(dst []float32, acc bool) {
+			y := out.data[:len(dst)]
+			for i := range dst {
+				d := g[i] / (2 * y[i])
+				if acc {
+					d += dst[i]
+				}
+				dst[i] = d
+			}
+		})
+	}, t)
+}
+
+// Pow returns tᵖ elementwise.
+//
+//	out = aᵖ;  ∂a = g·p·aᵖ⁻¹
+func (t *Tensor) Pow(p float32) *Tensor {
+	out := unaryOut(t, Float32)
+	if p == 2 {
+		mulK.vv(out.data, t.data, t.data)
+	} else {
+		for i, v := range t.data {
+			out.data[i] = float32(math.Pow(float64(v), float64(p)))
+		}
+	}
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) {
+		unaryGrad(t, func(dst []float32, acc bool) {
+			x := t.data[:len(dst)]
+			for i := range dst {
+				var d float32
+				if p == 2 {
+					d = 2 * x[i] * g[i]
+				} else {
+					d = g[i] * p * float32(math.Pow(float64(x[i]), float64(p-1)))
+				}
+				if acc {
+					d += dst[i]
+				}
+				dst[i] = d
+			}
+		})
+	}, t)
+}
+
+// Relu returns max(t, 0) elementwise.
+//
+//	out = max(a, 0);  ∂a = g where a > 0, else 0
+func (t *Tensor) Relu() *Tensor { return t.clampMin("relu", 0) }
+
+// Maximum returns max(t, v) elementwise (PyTorch's clamp(min=v)).
+//
+//	out = max(a, v);  ∂a = g where a > v, else 0
+func (t *Tensor) Maximum(v float32) *Tensor { return t.clampMin("maximum", v) }
+
+func (t *Tensor) clampMin(op string, v float32) *Tensor {
+	out := unaryOut(t, scalarDType(t, v))
+	x := t.data
+	y := out.data[:len(x)]
+	for i, a := range x {
+		if a > v {
+			y[i] = a
+		} else {
+			y[i] = v
+		}
+	}
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) {
+		unaryGrad(t, func(dst []float32, acc bool) {
+			x := x[:len(dst)]
+			g := g[:len(dst)]
+			if acc {
+				for i, a := range x {
+					if a > v {
+						dst[i] += g[i]
+					}
+				}
+				return
+			}
+			for i, a := range x {
+				if a > v {
+					dst[i] = g[i]
+				} else {
+					dst[i] = 0
+				}
+			}
+		})
+	}, t)
+}
+
+// Eq returns a Float32 mask, 1 where t == o and 0 elsewhere, with
+// broadcasting; not differentiable. Its Mean is the fraction equal.
+func (t *Tensor) Eq(o *Tensor) *Tensor {
+	out, p := binaryOut("eq", t, o, Float32)
+	p.apply(eqK, out.data, t.data, o.data)
+	return out
+}
+
+func panicf(format string, args ...any) {
+	panic(fmt.Sprintf("tensor: "+format, args...))
+}

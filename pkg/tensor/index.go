@@ -1,0 +1,78 @@
+package tensor
+
+// Integer-array indexing: selecting rows by a list of indices (a data
+// loader's batch) and picking one element per row (x[range(n), target]).
+
+// checkIndex converts an index value to int, panicking when it is not an
+// integer in [0, n) (negative values count from the end).
+func checkIndex(op string, v float32, n int, shape Shape) int {
+	i := int(v)
+	if float32(i) != v {
+		panicf("%s: index %v is not an integer", op, v)
+	}
+	if i < 0 {
+		i += n
+	}
+	if i < 0 || i >= n {
+		panicf("%s: index %d out of range for dimension of size %d (shape %v)", op, int(v), n, shape)
+	}
+	return i
+}
+
+// IndexSelect returns the rows of t (dimension 0) listed in the Int tensor
+// idx, like t[idx] in PyTorch: the result has shape idx.Shape() followed by
+// t's remaining dimensions. Rows are copied.
+//
+//	out[k] = a[idx[k]];  ∂a[idx[k]] += g[k]
+func (t *Tensor) IndexSelect(idx *Tensor) *Tensor {
+	rs := t.rowSize("index_select")
+	rows := make([]int32, len(idx.data))
+	for k, v := range idx.data {
+		rows[k] = int32(checkIndex("index_select", v, t.shape[0], t.shape))
+	}
+	shape := append(append([]int(nil), idx.shape...), t.shape[1:]...)
+	out := newTensor(make([]float32, len(rows)*rs), shape, t.dtype)
+	for k, r := range rows {
+		copy(out.data[k*rs:(k+1)*rs], t.data[int(r)*rs:(int(r)+1)*rs])
+	}
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) {
+		ga := t.gradAcc()
+		for k, r := range rows {
+			addTo(ga[int(r)*rs:(int(r)+1)*rs], g[k*rs:(k+1)*rs])
+		}
+	}, t)
+}
+
+// Gather returns t[rows[k], cols[k]] for each k of the Int tensors rows and
+// cols (same number of elements; the result has rows' shape), the lesson's
+// integer-array indexing sm_pred[range(n), target]. t must be 2-D.
+//
+//	out[k] = a[rₖ, cₖ];  ∂a[rₖ, cₖ] += g[k]
+func (t *Tensor) Gather(rows, cols *Tensor) *Tensor {
+	if len(t.shape) != 2 || len(rows.data) != len(cols.data) {
+		panicf("gather: tensor %v indexed by rows %v and cols %v (want a 2-D tensor and index tensors of equal size)", t.shape, rows.shape, cols.shape)
+	}
+	nr, nc := t.shape[0], t.shape[1]
+	offs := make([]int32, len(rows.data))
+	for k := range offs {
+		r := checkIndex("gather", rows.data[k], nr, t.shape)
+		c := checkIndex("gather", cols.data[k], nc, t.shape)
+		offs[k] = int32(r*nc + c)
+	}
+	out := newTensor(make([]float32, len(offs)), rows.shape, t.dtype)
+	for k, o := range offs {
+		out.data[k] = t.data[o]
+	}
+	if !needs1(t) {
+		return out
+	}
+	return record1(out, func(g []float32) {
+		ga := t.gradAcc()
+		for k, o := range offs {
+			ga[o] += g[k]
+		}
+	}, t)
+}
