@@ -1,0 +1,193 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/fastgo/fastgo/pkg/tensor"
+)
+
+// The course's split of the 60,000 training images: the first NTrain train,
+// the last NValid validate.
+const (
+	NTrain = 50000
+	NValid = 10000
+)
+
+// Errors of the data set checks beyond the IDX format.
+var (
+	// ErrShape: an images file is not [n rows cols], or labels not [n].
+	ErrShape = errors.New("unexpected IDX shape")
+	// ErrCountMismatch: images and labels files disagree on the count, or a
+	// training file is too small for the course's split.
+	ErrCountMismatch = errors.New("image and label counts disagree")
+	// ErrBadLabel: a label is not a class index.
+	ErrBadLabel = errors.New("label out of range")
+)
+
+// Raw is a data set as stored: pixels as bytes (0 black .. 255 white),
+// images row-major, n*Rows*Cols bytes; labels one byte per image.
+type Raw struct {
+	Rows, Cols               int
+	TrainImages, TrainLabels []uint8
+	TestImages, TestLabels   []uint8
+}
+
+// Split is the course's data: XTrain [50000 784] and XValid [10000 784]
+// Float32 in [0, 1]; YTrain [50000] and YValid [10000] Int labels.
+type Split struct {
+	XTrain, YTrain, XValid, YValid *tensor.Tensor
+	Classes                        []string // label names, index = label
+}
+
+// GetData returns MNIST in the course's split, the lesson's
+// `x_train, y_train, x_valid, y_valid = get_data()`. It panics with a
+// clear error when the data cannot be had (see Load for the error form).
+func GetData() (xTrain, yTrain, xValid, yValid *tensor.Tensor) {
+	return GetDataOf(MNIST)
+}
+
+// GetDataOf is GetData for another source, e.g. GetDataOf(data.FashionMNIST).
+func GetDataOf(src Source) (xTrain, yTrain, xValid, yValid *tensor.Tensor) {
+	s, err := Load(src)
+	if err != nil {
+		panic(err)
+	}
+	return s.XTrain, s.YTrain, s.XValid, s.YValid
+}
+
+// Load returns src in the course's split. After the first call it reads a
+// decoded cache in the source's cache directory (tens of milliseconds); the
+// first call finds and verifies the IDX files (see Source) and writes the
+// cache. A failure to write the cache only costs speed and is reported on
+// standard error.
+func Load(src Source) (*Split, error) {
+	d, err := loadDecoded(src)
+	if err != nil {
+		return nil, err
+	}
+	if d.n < NTrain+NValid {
+		return nil, fmt.Errorf("data: %s: %w: %d training images, the split needs %d", src.Title, ErrCountMismatch, d.n, NTrain+NValid)
+	}
+	// The first NTrain images train and the last NValid validate, as in the
+	// course (for MNIST's 60,000 the two parts meet).
+	m, v := d.rows*d.cols, d.n-NValid
+	ys := make([]int, NTrain+NValid)
+	for i, l := range d.labels[:NTrain] {
+		ys[i] = int(l)
+	}
+	for i, l := range d.labels[v:] {
+		ys[NTrain+i] = int(l)
+	}
+	return &Split{
+		XTrain:  tensor.New(d.images[:NTrain*m:NTrain*m], NTrain, m),
+		YTrain:  tensor.FromInts(ys[:NTrain], NTrain),
+		XValid:  tensor.New(d.images[v*m:d.n*m:d.n*m], NValid, m),
+		YValid:  tensor.FromInts(ys[NTrain:], NValid),
+		Classes: src.Classes,
+	}, nil
+}
+
+// loadDecoded returns the decoded training set from the cache, building the
+// cache first when it is missing or stale.
+func loadDecoded(src Source) (*decoded, error) {
+	dir, err := src.cacheDir()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, cacheFileName)
+	key := cacheKey(src)
+	d, err := readCache(path, key)
+	if err == nil {
+		return d, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, errStaleCache) {
+		return nil, err
+	}
+	paths, err := Locate(src)
+	if err != nil {
+		return nil, err
+	}
+	images, labels, err := readPair(src, paths[TrainImages], paths[TrainLabels])
+	if err != nil {
+		return nil, err
+	}
+	d = &decoded{n: images.Dims[0], rows: images.Dims[1], cols: images.Dims[2],
+		images: toFloat32(images.Data), labels: labels.Data}
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		err = writeCache(path, key, d)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "data: warning: could not write the decoded cache %s (every load will decode again): %v\n", path, err)
+	}
+	return d, nil
+}
+
+// LoadRaw finds, verifies and decodes all four files of src (training and
+// test sets), without the decoded cache.
+func LoadRaw(src Source) (*Raw, error) {
+	paths, err := Locate(src)
+	if err != nil {
+		return nil, err
+	}
+	trX, trY, err := readPair(src, paths[TrainImages], paths[TrainLabels])
+	if err != nil {
+		return nil, err
+	}
+	teX, teY, err := readPair(src, paths[TestImages], paths[TestLabels])
+	if err != nil {
+		return nil, err
+	}
+	if teX.Dims[1] != trX.Dims[1] || teX.Dims[2] != trX.Dims[2] {
+		return nil, fmt.Errorf("data: %s: %w: test images are %d×%d, training images %d×%d",
+			paths[TestImages], ErrShape, teX.Dims[1], teX.Dims[2], trX.Dims[1], trX.Dims[2])
+	}
+	return &Raw{Rows: trX.Dims[1], Cols: trX.Dims[2],
+		TrainImages: trX.Data, TrainLabels: trY.Data, TestImages: teX.Data, TestLabels: teY.Data}, nil
+}
+
+// readPair decodes an images file and its labels file and checks that they
+// belong together: [n rows cols] and [n], labels below len(src.Classes).
+func readPair(src Source, imagesPath, labelsPath string) (images, labels *IDX, err error) {
+	// The two files decode at the same time: gunzipping the images is most of
+	// a first load.
+	type result struct {
+		x   *IDX
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		x, err := ReadIDXFile(labelsPath)
+		ch <- result{x, err}
+	}()
+	images, err = ReadIDXFile(imagesPath)
+	r := <-ch
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.err != nil {
+		return nil, nil, r.err
+	}
+	labels = r.x
+	if len(images.Dims) != 3 {
+		return nil, nil, fmt.Errorf("data: %s: %w: dimensions %v, want [n rows cols]", imagesPath, ErrShape, images.Dims)
+	}
+	if len(labels.Dims) != 1 {
+		return nil, nil, fmt.Errorf("data: %s: %w: dimensions %v, want [n]", labelsPath, ErrShape, labels.Dims)
+	}
+	if images.Dims[0] != labels.Dims[0] {
+		return nil, nil, fmt.Errorf("data: %w: %s has %d images, %s has %d labels",
+			ErrCountMismatch, imagesPath, images.Dims[0], labelsPath, labels.Dims[0])
+	}
+	if k := len(src.Classes); k > 0 {
+		for i, l := range labels.Data {
+			if int(l) >= k {
+				return nil, nil, fmt.Errorf("data: %s: %w: label %d of item %d, %s has %d classes",
+					labelsPath, ErrBadLabel, l, i, src.Title, k)
+			}
+		}
+	}
+	return images, labels, nil
+}
