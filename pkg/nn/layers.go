@@ -1,0 +1,125 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/fastgo/fastgo/pkg/tensor"
+)
+
+// Linear is a fully connected layer, y = x·Wᵀ + b, mapping [batch in] to
+// [batch out] (PyTorch's nn.Linear). Weight has shape [out in], Bias [out];
+// a nil Bias means no bias.
+type Linear struct {
+	Base
+	Weight *tensor.Tensor
+	Bias   *tensor.Tensor
+}
+
+// NewLinear returns a Linear layer initialised as PyTorch does by default:
+// weights from KaimingUniform with a = √5, which works out to
+// U(−1/√in, 1/√in), and biases from U(−1/√in, 1/√in). Both require grad.
+// Random numbers come from rng (nil: tensor's default generator), so a seeded
+// rng gives the same layer every run.
+func NewLinear(in, out int, rng *rand.Rand) *Linear {
+	if in <= 0 || out <= 0 {
+		panic(fmt.Sprintf("nn: NewLinear(%d, %d): sizes must be positive", in, out))
+	}
+	w := tensor.Zeros(out, in)
+	KaimingUniform(w, math.Sqrt(5), rng)
+	bound := float32(1 / math.Sqrt(float64(in)))
+	b := tensor.Uniform(rng, -bound, bound, out)
+	return &Linear{Weight: w.SetRequiresGrad(true), Bias: b.SetRequiresGrad(true)}
+}
+
+// Forward returns x·Wᵀ + b for x of shape [batch in], through the fused
+// tensor.Linear (one matrix multiply with the bias added in the same pass).
+func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return tensor.Linear(x, l.Weight, l.Bias)
+}
+
+// InFeatures is the size of each input row.
+func (l *Linear) InFeatures() int { return l.Weight.Shape()[1] }
+
+// OutFeatures is the size of each output row.
+func (l *Linear) OutFeatures() int { return l.Weight.Shape()[0] }
+
+// ExtraRepr gives "in_features=784, out_features=50, bias=True", as PyTorch.
+func (l *Linear) ExtraRepr() string {
+	return fmt.Sprintf("in_features=%d, out_features=%d, bias=%s", l.InFeatures(), l.OutFeatures(), pyBool(l.Bias != nil))
+}
+
+// Parameters returns Weight and Bias (the package function Parameters(l)).
+func (l *Linear) Parameters() []*tensor.Tensor { return Parameters(l) }
+
+// String prints the layer like PyTorch: Linear(in_features=784, out_features=50, bias=True).
+func (l *Linear) String() string { return Repr(l) }
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+// ReLU is the module form of max(x, 0) (PyTorch's nn.ReLU); in a Forward
+// method of your own, x.Relu() does the same.
+type ReLU struct{}
+
+// Forward returns max(x, 0) elementwise.
+func (ReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Relu() }
+
+// String prints "ReLU()".
+func (r ReLU) String() string { return Repr(r) }
+
+// ModuleList holds sub-modules in order so that Parameters, Train and Repr see
+// them (PyTorch's nn.ModuleList); children are named "0", "1", .... Loop over
+// it in your own Forward. A struct field that is a plain []Module is treated
+// the same way, so in Go ModuleList is mostly a name for that slice.
+type ModuleList []Module
+
+// Forward panics: as in PyTorch, a ModuleList only holds layers, and the
+// module that owns it decides how to call them (use Sequential to chain them).
+func (l ModuleList) Forward(x *tensor.Tensor) *tensor.Tensor {
+	panic("nn: ModuleList has no Forward; loop over its layers in your module's Forward, or use Sequential")
+}
+
+// Parameters returns the parameters of all layers in order.
+func (l ModuleList) Parameters() []*tensor.Tensor { return Parameters(l) }
+
+// String prints the list like PyTorch's repr of an nn.ModuleList.
+func (l ModuleList) String() string { return Repr(l) }
+
+// Sequential applies its layers one after another (PyTorch's nn.Sequential).
+type Sequential struct {
+	Base
+	Layers ModuleList
+}
+
+// NewSequential returns a Sequential of the given layers, applied in order.
+func NewSequential(layers ...Module) *Sequential {
+	for i, l := range layers {
+		if isNil(l) {
+			panic(fmt.Sprintf("nn: NewSequential: layer %d is nil", i))
+		}
+	}
+	return &Sequential{Layers: ModuleList(layers)}
+}
+
+// Forward feeds x through every layer in order.
+func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	for _, l := range s.Layers {
+		x = l.Forward(x)
+	}
+	return x
+}
+
+// Append adds a layer at the end.
+func (s *Sequential) Append(m Module) { s.Layers = append(s.Layers, m) }
+
+// Parameters returns the parameters of all layers in order.
+func (s *Sequential) Parameters() []*tensor.Tensor { return Parameters(s) }
+
+// String prints the model like PyTorch's repr of an nn.Sequential.
+func (s *Sequential) String() string { return Repr(s) }
