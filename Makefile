@@ -5,7 +5,10 @@ SHELL := /bin/bash
 
 # OpenBLAS's own CPU detection falls back to slow SSE3 kernels on recent CPUs:
 # choose the core for every target (a value you set yourself is kept).
+ifeq ($(OPENBLAS_CORETYPE),)
 OPENBLAS_CORETYPE := $(shell scripts/openblas-coretype -q)
+export FASTGO_CORETYPE_DETECTED := $(OPENBLAS_CORETYPE)
+endif
 ifneq ($(OPENBLAS_CORETYPE),)
 export OPENBLAS_CORETYPE
 endif
