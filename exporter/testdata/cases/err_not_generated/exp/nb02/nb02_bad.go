@@ -1,0 +1,4 @@
+package nb02
+
+// Mine is hand-written.
+func Mine() {}

@@ -1,0 +1,4 @@
+package nb01
+
+// Keep is hand-written.
+func Keep() {}
