@@ -318,3 +318,6 @@ func (t *Tensor) AsInt() *Tensor {
 	c.dtype = Int
 	return c
 }
+
+// IsInt reports whether t has the Int dtype.
+func (t *Tensor) IsInt() bool { return t.dtype == Int }
