@@ -200,7 +200,14 @@ func readHeader(file string) (string, bool) {
 	}
 	defer f.Close()
 	line, _ := bufio.NewReader(f).ReadString('\n')
-	m := headerRE.FindStringSubmatch(strings.TrimRight(line, "\r\n"))
+	return readHeaderBytes([]byte(line))
+}
+
+// readHeaderBytes returns the notebook named in the generated header that starts
+// src.
+func readHeaderBytes(src []byte) (string, bool) {
+	line, _, _ := bytes.Cut(src, []byte("\n"))
+	m := headerRE.FindStringSubmatch(strings.TrimRight(string(line), "\r"))
 	if m == nil {
 		return "", false
 	}

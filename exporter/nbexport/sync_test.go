@@ -1,0 +1,169 @@
+package nbexport
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/imports"
+)
+
+const syncNB = "notebooks/01_sync.ipynb"
+
+// TestSyncRoundTrip edits the generated files, syncs them into the notebook, and
+// exports again: the edited files must come back byte for byte, and the notebook
+// must differ only in the edited cells' sources.
+func TestSyncRoundTrip(t *testing.T) {
+	r := testRepo(t, "sync")
+	exportAll(t, r)
+	nbFile := filepath.Join(r.Root, syncNB)
+	orig, err := os.ReadFile(nbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// With no edits, sync changes nothing.
+	res, err := r.Sync([]string{syncNB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Cells) != 0 {
+		t.Fatalf("sync without edits updated %v", res.Cells)
+	}
+	if now, _ := os.ReadFile(nbFile); string(now) != string(orig) {
+		t.Fatal("sync without edits changed the notebook")
+	}
+
+	// Edit as a person with an editor running goimports would.
+	main := readFile(t, r, "pkg/demo/nb01_sync.go")
+	main = replaceOnce(t, main, `Greet("a"), 1)`, `Greet("a"), 2)`) // unqualified in the file
+	main = replaceOnce(t, main, "return 1 }", "return 11 }")
+	main = replaceOnce(t, main, "// %% notebooks/01_sync.ipynb cell 3\n", "// Shout greets loudly.\nfunc Shout() string { return strings.ToUpper(Greet(\"b\")) }\n\n// %% notebooks/01_sync.ipynb cell 3\n")
+	formatted, err := imports.Process("nb01_sync.go", []byte(main), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, r, "pkg/demo/nb01_sync.go", string(formatted))
+	test := replaceOnce(t, readFile(t, r, "pkg/demo/nb01_sync_test.go"), `t.Fatal("two")`, `t.Fatal("not two")`)
+	writeFile(t, r, "pkg/demo/nb01_sync_test.go", test)
+
+	res, err = r.Sync([]string{syncNB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, c := range res.Cells {
+		got = append(got, c.Index)
+	}
+	if want := []int{2, 3, 4}; !reflect.DeepEqual(got, want) {
+		t.Errorf("synced cells %v, want %v", got, want)
+	}
+	after, err := os.ReadFile(nbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb, err := ParseNotebook(syncNB, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := nb.Cells[2].Source
+	for _, want := range []string{"demo.Greet(\"a\"), 2)", "strings.ToUpper(demo.Greet(\"b\"))", "import \"strings\"", "//| export\n"} {
+		if !strings.Contains(c2, want) {
+			t.Errorf("cell 2 lacks %q:\n%s", want, c2)
+		}
+	}
+	if c3 := nb.Cells[3]; c3.AsLines || !c3.CRLF || !strings.Contains(c3.Source, "return 11") {
+		t.Errorf("cell 3 should stay one CRLF string and hold the edit: %+v", c3)
+	}
+	if !strings.Contains(nb.Cells[4].Source, `t.Fatal("not two")`) {
+		t.Errorf("cell 4 lacks the test edit:\n%s", nb.Cells[4].Source)
+	}
+
+	// Everything but the edited sources is untouched.
+	var before, now map[string]any
+	json.Unmarshal(orig, &before)
+	json.Unmarshal(after, &now)
+	bc, nc := before["cells"].([]any), now["cells"].([]any)
+	for i := range bc {
+		b, n := bc[i].(map[string]any), nc[i].(map[string]any)
+		if i >= 2 && i <= 4 {
+			delete(b, "source")
+			delete(n, "source")
+		}
+		if !reflect.DeepEqual(b, n) {
+			t.Errorf("cell %d changed beyond its source:\n%v\n%v", i, b, n)
+		}
+	}
+	delete(before, "cells")
+	delete(now, "cells")
+	if !reflect.DeepEqual(before, now) {
+		t.Errorf("notebook metadata changed")
+	}
+
+	// Jupyter's own layout: Python's json.dumps(indent=1, sort_keys=True,
+	// ensure_ascii=False) of the result gives the same bytes.
+	if py, err := exec.LookPath("python3"); err == nil {
+		cmd := exec.Command(py, "-c", "import json,sys; d=json.load(open(sys.argv[1], encoding='utf-8')); sys.stdout.write(json.dumps(d, sort_keys=True, indent=1, ensure_ascii=False)+'\\n')", nbFile)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out) != string(after) {
+			t.Errorf("synced notebook is not in Jupyter's layout:\n%s", after)
+		}
+	} else {
+		t.Log("python3 not found: Jupyter layout not compared")
+	}
+
+	// Exporting again gives the edited files back byte for byte.
+	exportAll(t, r)
+	if got := readFile(t, r, "pkg/demo/nb01_sync.go"); got != string(formatted) {
+		t.Errorf("export after sync differs from the edited file:\n--- got\n%s\n--- edited\n%s", got, formatted)
+	}
+	if got := readFile(t, r, "pkg/demo/nb01_sync_test.go"); got != test {
+		t.Errorf("export after sync differs from the edited test file:\n--- got\n%s\n--- edited\n%s", got, test)
+	}
+	// And the package builds and its notebook test passes.
+	cmd := exec.Command("go", "test", "./pkg/demo")
+	cmd.Dir = r.Root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("go test ./pkg/demo: %v\n%s", err, out)
+	}
+}
+
+// TestSyncRefusesPartialCell: a cell part of which a later cell redefined is not
+// whole in the file, so sync must refuse it and write nothing.
+func TestSyncRefusesPartialCell(t *testing.T) {
+	r := testRepo(t, "sync")
+	exportAll(t, r)
+	orig := readFile(t, r, syncNB)
+	main := replaceOnce(t, readFile(t, r, "pkg/demo/nb01_sync.go"), "return 4 }", "return 44 }")
+	writeFile(t, r, "pkg/demo/nb01_sync.go", main)
+	_, err := r.Sync([]string{syncNB})
+	if err == nil || !strings.Contains(err.Error(), "cell 5") || !strings.Contains(err.Error(), "Three") {
+		t.Fatalf("want an error naming cell 5 and Three, got %v", err)
+	}
+	if readFile(t, r, syncNB) != orig {
+		t.Error("the notebook was written despite the error")
+	}
+}
+
+// TestSyncRejectsForeignMarker: a marker naming a cell that is not exported.
+func TestSyncRejectsForeignMarker(t *testing.T) {
+	r := testRepo(t, "sync")
+	exportAll(t, r)
+	orig := readFile(t, r, syncNB)
+	main := readFile(t, r, "pkg/demo/nb01_sync.go") + "\n// %% notebooks/01_sync.ipynb cell 7\n\nfunc Seven() {}\n"
+	writeFile(t, r, "pkg/demo/nb01_sync.go", main)
+	_, err := r.Sync([]string{syncNB})
+	if err == nil || !strings.Contains(err.Error(), "cell 7") {
+		t.Fatalf("want an error naming cell 7, got %v", err)
+	}
+	if readFile(t, r, syncNB) != orig {
+		t.Error("the notebook was written despite the error")
+	}
+}
