@@ -54,6 +54,7 @@ type Deep struct {
 	Extra  []*tensor.Tensor // a list of parameters
 	Skip   *nn.Linear       // nil: not a child
 	Act    nn.Module        // an interface-typed field
+	Heads  []nn.Linear      // a typed slice of modules stored by value
 	hidden *nn.Linear       // unexported: invisible, never trained
 	Count  int              // not a module, not a tensor
 }
@@ -183,14 +184,15 @@ func TestReflectionNested(t *testing.T) {
 		Head:   *lin(3, 2),
 		Extra:  []*tensor.Tensor{tensor.Zeros(2), nil, tensor.Zeros(5)},
 		Act:    nn.ReLU{},
+		Heads:  []nn.Linear{*lin(2, 1)},
 		hidden: lin(9, 9),
 	}
-	if got, want := childNames(nn.NamedChildren(d)), "Stem Blocks Head Act"; got != want {
+	if got, want := childNames(nn.NamedChildren(d)), "Stem Blocks Head Act Heads"; got != want {
 		t.Errorf("NamedChildren = %q, want %q", got, want)
 	}
 	wantNames := "Scale Extra.0 Extra.2 Stem.Weight Stem.Bias " +
 		"Blocks.0.0.Weight Blocks.0.0.Bias Blocks.1.0.Weight Blocks.1.0.Bias Blocks.1.2.Weight Blocks.1.2.Bias " +
-		"Head.Weight Head.Bias"
+		"Head.Weight Head.Bias Heads.0.Weight Heads.0.Bias"
 	if got := names(nn.NamedParameters(d)); got != wantNames {
 		t.Errorf("NamedParameters =\n%q\nwant\n%q", got, wantNames)
 	}
@@ -201,7 +203,7 @@ func TestReflectionNested(t *testing.T) {
 	}
 	// Head is stored by value: its parameters must be the struct's own.
 	ps := nn.Parameters(d)
-	if ps[len(ps)-2] != d.Head.Weight {
+	if ps[len(ps)-4] != d.Head.Weight || ps[len(ps)-1] != d.Heads[0].Bias {
 		t.Error("a module stored by value should be walked in place")
 	}
 	want := `Deep(
@@ -218,14 +220,17 @@ func TestReflectionNested(t *testing.T) {
   )
   (Head): Linear(in_features=3, out_features=2, bias=True)
   (Act): ReLU()
+  (Heads): ModuleList(
+    (0): Linear(in_features=2, out_features=1, bias=True)
+  )
 )`
 	if got := nn.Repr(d); got != want {
 		t.Errorf("Repr =\n%s\nwant\n%s", got, want)
 	}
 	// Deep, Stem, Blocks, Sequential, its Linear and ReLU, the inner list and
-	// its two Linears (the nil skipped), Head, Act.
-	if n := len(nn.Modules(d)); n != 11 {
-		t.Errorf("Modules found %d modules, want 11", n)
+	// its two Linears (the nil skipped), Head, Act, Heads and its Linear.
+	if n := len(nn.Modules(d)); n != 13 {
+		t.Errorf("Modules found %d modules, want 13", n)
 	}
 }
 
