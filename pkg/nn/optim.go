@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"gonum.org/v1/gonum/blas/blas32"
+
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
@@ -151,40 +153,44 @@ func (o *SGD) Step() {
 	})
 }
 
-// update is one parameter's step; all loops run over contiguous float32.
+// update is one parameter's step. All loops run over contiguous float32
+// with bounds checks hoisted; the plain lesson update p −= lr·g is a BLAS axpy.
 func (o *SGD) update(pd, gd []float32, bufp *[]float32, lr, mom, keep, wd float32, nesterov bool) {
 	if len(pd) != len(gd) {
 		panic(fmt.Sprintf("nn: SGD: gradient has %d elements for a parameter of %d", len(gd), len(pd)))
 	}
 	if mom == 0 {
+		if wd == 0 {
+			blas32.Implementation().Saxpy(len(pd), -lr, gd, 1, pd, 1)
+			return
+		}
 		for i, g := range gd {
-			if wd != 0 {
-				g += wd * pd[i]
-			}
+			g += wd * pd[i]
 			pd[i] -= lr * g
 		}
 		return
 	}
 	buf := *bufp
-	first := buf == nil
-	if first {
+	if buf == nil { // first step: the buffer starts as the gradient itself
 		buf = make([]float32, len(pd))
 		*bufp = buf
+		for i, g := range gd {
+			buf[i] = g + wd*pd[i]
+		}
+	} else {
+		buf = buf[:len(gd)]
+		for i, g := range gd {
+			buf[i] = mom*buf[i] + keep*(g+wd*pd[i])
+		}
+	}
+	buf = buf[:len(pd)]
+	if !nesterov {
+		blas32.Implementation().Saxpy(len(pd), -lr, buf, 1, pd, 1)
+		return
 	}
 	for i, g := range gd {
-		if wd != 0 {
-			g += wd * pd[i]
-		}
-		if first {
-			buf[i] = g
-		} else {
-			buf[i] = mom*buf[i] + keep*g
-		}
-		if nesterov {
-			g += mom * buf[i]
-		} else {
-			g = buf[i]
-		}
+		g += wd * pd[i] // the same sum as above, in PyTorch's order
+		g += mom * buf[i]
 		pd[i] -= lr * g
 	}
 }
