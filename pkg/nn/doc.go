@@ -36,6 +36,10 @@
 // also carry Parameters and String methods for convenience; they call these
 // functions.
 //
+// Printing: nn.Repr(model) gives PyTorch's layout. The library's modules have
+// String methods, so fmt prints them that way; give your own struct the same
+// with one line, func (m *Model) String() string { return nn.Repr(m) }.
+//
 // Reflection runs only when these functions are called (once, when an
 // optimizer is built or a model is printed), never per training step:
 // optimizers keep the []*tensor.Tensor they were given.

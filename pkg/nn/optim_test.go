@@ -161,3 +161,39 @@ func TestSGDParamGroups(t *testing.T) {
 		t.Errorf("after one step a = %v (want 0.8), b = %v (want 0.98)", ga, gb)
 	}
 }
+
+// TestTrainingLearns trains a small MLP with the whole stack (Linear, ReLU,
+// Sequential, CrossEntropy, SGD with momentum, Train/eval, Accuracy) on three
+// well separated Gaussian blobs; it must classify them almost perfectly.
+func TestTrainingLearns(t *testing.T) {
+	rng := tensor.NewRNG(11)
+	const n = 300
+	centers := [3][2]float32{{-2, 0}, {2, 0}, {0, 3}}
+	xd := make([]float32, 0, 2*n)
+	labels := make([]int, n)
+	for i := range n {
+		c := i % 3
+		labels[i] = c
+		xd = append(xd, centers[c][0]+float32(rng.NormFloat64())*0.5, centers[c][1]+float32(rng.NormFloat64())*0.5)
+	}
+	x, y := tensor.New(xd, n, 2), tensor.FromInts(labels, n)
+	model := nn.NewSequential(nn.NewLinear(2, 16, rng), nn.ReLU{}, nn.NewLinear(16, 3, rng))
+	opt := nn.NewSGD(nn.Parameters(model), 0.1, nn.Momentum(0.9))
+	nn.Train(model, false)
+	before := nn.Accuracy(model.Forward(x), y)
+	nn.Train(model, true)
+	for range 100 {
+		nn.CrossEntropy(model.Forward(x), y).Backward()
+		opt.Step()
+		opt.ZeroGrad()
+	}
+	nn.Train(model, false)
+	var acc, loss float32
+	tensor.NoGrad(func() {
+		out := model.Forward(x)
+		acc, loss = nn.Accuracy(out, y), nn.CrossEntropy(out, y).Item()
+	})
+	if acc < 0.97 || loss > 0.15 {
+		t.Errorf("after 100 steps: accuracy %v (from %v), loss %v; want ≥ 0.97 and ≤ 0.15", acc, before, loss)
+	}
+}
