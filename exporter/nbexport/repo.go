@@ -231,8 +231,12 @@ func (r *Repo) Check(p *Plan) (string, error) {
 		if old == nil {
 			from = "/dev/null"
 		}
+		var a []string
+		if len(old) > 0 {
+			a = difflib.SplitLines(string(old))
+		}
 		d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(string(old)), B: difflib.SplitLines(string(o.Content)),
+			A: a, B: difflib.SplitLines(string(o.Content)),
 			FromFile: from, ToFile: "b/" + o.Path, Context: 3,
 		})
 		if err != nil {

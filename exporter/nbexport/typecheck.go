@@ -60,6 +60,10 @@ func (r *Repo) TypeCheck(targets []string) error {
 // describe formats a package error; a position in a generated file gets the
 // notebook and cell in front.
 func (r *Repo) describe(e packages.Error) string {
+	// Keep this machine's paths out of messages ("already declared at /…/x.go").
+	if abs, err := filepath.Abs(r.Root); err == nil {
+		e.Msg = strings.ReplaceAll(e.Msg, abs+string(filepath.Separator), "")
+	}
 	m := posRE.FindStringSubmatch(e.Pos)
 	if m == nil {
 		return e.Msg

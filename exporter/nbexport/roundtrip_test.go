@@ -1,0 +1,200 @@
+package nbexport
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// repoRoot is this repository, two levels up from exporter/nbexport.
+func repoRoot(t testing.TB) *Repo {
+	t.Helper()
+	r, err := OpenRepo(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// copyRepo copies a repository without its VCS data, virtual environments and
+// other hidden or bulky directories.
+func copyRepo(t testing.TB, src string) *Repo {
+	t.Helper()
+	root := t.TempDir()
+	copyTree(t, src, root, func(rel string, d fs.DirEntry) bool {
+		base := path.Base(rel)
+		return strings.HasPrefix(base, ".") || base == "node_modules" || base == "__pycache__" ||
+			(!d.IsDir() && strings.HasSuffix(base, ".test"))
+	})
+	r, err := OpenRepo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// realPlan exports this repository's notebooks in memory, or skips the test while
+// no notebook has exported cells.
+func realPlan(t testing.TB) (*Repo, []string) {
+	r := repoRoot(t)
+	nbs, err := r.Notebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.Plan(nbs, true)
+	if err != nil {
+		t.Fatalf("exporting the repository's notebooks: %v", err)
+	}
+	if len(p.Files) == 0 {
+		t.Skipf("notebooks/ has no exported cells yet (%d notebooks): nothing to round-trip", len(nbs))
+	}
+	return r, nbs
+}
+
+func goCmd(t testing.TB, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	t.Logf("go %s: %.1fs", strings.Join(args, " "), time.Since(start).Seconds())
+}
+
+// roundTrip exports every notebook of a copy of src, type-checks, builds, vets and
+// tests the targets, then edits each generated file, syncs, and exports again:
+// the edited files must come back byte for byte and -check must be clean.
+func roundTrip(t *testing.T, src string) {
+	r := copyRepo(t, src)
+	p := exportAll(t, r)
+	if len(p.Files) == 0 {
+		t.Fatal("no files exported")
+	}
+	targets := p.Targets()
+	if err := r.TypeCheck(targets); err != nil {
+		t.Fatal(err)
+	}
+	pkgs := make([]string, len(targets))
+	for i, tg := range targets {
+		pkgs[i] = "./" + tg
+	}
+	goCmd(t, r.Root, append([]string{"build"}, pkgs...)...)
+	goCmd(t, r.Root, append([]string{"vet"}, pkgs...)...)
+	goCmd(t, r.Root, append([]string{"test", "-count=1"}, pkgs...)...)
+
+	edited := map[string]string{}
+	for i, o := range p.Files {
+		if strings.HasSuffix(o.Path, "_test.go") {
+			continue
+		}
+		// Add a function at the end of the file's last cell, as a person fixing
+		// the package by hand would.
+		content := readFile(t, r, o.Path)
+		content += fmt.Sprintf("\n// roundTripProbe%d was added in the generated file.\nfunc roundTripProbe%d() int { return %d }\n", i, i, i)
+		writeFile(t, r, o.Path, content)
+		edited[o.Path] = content
+	}
+	nbs, _ := r.Notebooks()
+	res, err := r.Sync(nbs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Cells) != len(edited) {
+		t.Errorf("sync updated %d cells for %d edited files: %v", len(res.Cells), len(edited), res.Cells)
+	}
+	exportAll(t, r)
+	for file, want := range edited {
+		if got := readFile(t, r, file); got != want {
+			t.Errorf("%s: export after sync differs from the edited file:\n--- got\n%s\n--- edited\n%s", file, got, want)
+		}
+	}
+	p2, err := r.Plan(nbs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff, err := r.Check(p2); err != nil || diff != "" {
+		t.Errorf("-check after the round trip: %v\n%s", err, diff)
+	}
+}
+
+// TestRoundTripTestdata round-trips the rules repository of the golden tests.
+func TestRoundTripTestdata(t *testing.T) {
+	src := t.TempDir()
+	copyTree(t, filepath.Join("..", "testdata", "cases", "rules"), src, nil)
+	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(testGoMod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, src)
+}
+
+// TestRoundTripRepo round-trips this repository's own notebooks.
+func TestRoundTripRepo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and tests the exported packages; skipped with -short")
+	}
+	r, _ := realPlan(t)
+	roundTrip(t, r.Root)
+}
+
+// TestExportSpeed: exporting all notebooks (reading, assembling, formatting and
+// writing; not the type check, measured apart) takes at most a second once the
+// program is built.
+func TestExportSpeed(t *testing.T) {
+	src := filepath.Join("..", "testdata", "sync")
+	if r, err := OpenRepo(filepath.Join("..", "..")); err == nil {
+		if nbs, _ := r.Notebooks(); len(nbs) > 0 {
+			if p, err := r.Plan(nbs, true); err == nil && len(p.Files) > 0 {
+				src = r.Root
+			}
+		}
+	}
+	r := copyRepo(t, src)
+	if _, err := os.Stat(filepath.Join(r.Root, "go.mod")); err != nil {
+		t.Fatal(err)
+	}
+	exportAll(t, r) // warm up: first write, caches
+	best := time.Hour
+	for range 3 {
+		start := time.Now()
+		p := exportAll(t, r)
+		best = min(best, time.Since(start))
+		if len(p.Files) == 0 {
+			t.Fatal("nothing exported")
+		}
+	}
+	start := time.Now()
+	p := exportAll(t, r)
+	// Whether the packages compile is TestRoundTripRepo's question; here only the
+	// time counts.
+	typeErr := r.TypeCheck(p.Targets())
+	withTypes := time.Since(start)
+	t.Logf("export of %s (%d files): best %v; with type check %v (type errors: %v)", src, len(p.Files), best, withTypes, typeErr != nil)
+	if best > time.Second {
+		t.Errorf("exporting all notebooks took %v, want at most 1s", best)
+	}
+}
+
+// BenchmarkExportAll measures Plan+Write of all notebooks of testdata/sync, or of
+// the repository's notebooks once they have exported cells.
+func BenchmarkExportAll(b *testing.B) {
+	src := filepath.Join("..", "testdata", "sync")
+	if r, err := OpenRepo(filepath.Join("..", "..")); err == nil {
+		if nbs, _ := r.Notebooks(); len(nbs) > 0 {
+			if p, err := r.Plan(nbs, true); err == nil && len(p.Files) > 0 {
+				src = r.Root
+			}
+		}
+	}
+	r := copyRepo(b, src)
+	for b.Loop() {
+		exportAll(b, r)
+	}
+}
