@@ -209,6 +209,7 @@ func ExportNotebook(nb *Notebook, module string) ([]Output, []string, error) {
 		byTarget[c.target] = append(byTarget[c.target], c)
 	}
 	sort.Strings(targets)
+	imps := cellImports(nb)
 	var outs []Output
 	for _, t := range targets {
 		w, err := markReplaced(nb.Path, byTarget[t])
@@ -216,7 +217,7 @@ func ExportNotebook(nb *Notebook, module string) ([]Output, []string, error) {
 		if err != nil {
 			return nil, warnings, err
 		}
-		o, err := assemble(nb.Path, t, module, byTarget[t])
+		o, err := assemble(nb.Path, t, module, byTarget[t], imps)
 		if err != nil {
 			return nil, warnings, err
 		}
@@ -590,31 +591,44 @@ func applyCuts(src string, r [2]int, cuts [][2]int) string {
 }
 
 // assemble builds the file (and test file) of one target from its cells.
-func assemble(nbPath, target, module string, cells []*cellCode) ([]Output, error) {
+func assemble(nbPath, target, module string, cells []*cellCode, nbImports []importSpec) ([]Output, error) {
 	pkgName, _ := checkTarget(target)
 	selfPath := module + "/" + target
 	selfNames := map[string]bool{pkgName: true}
-	importSet := map[string]bool{}
-	var importLines []string
+	exported := map[int]bool{}
 	for _, c := range cells {
-		for _, im := range c.file.Imports {
-			p, _ := strconv.Unquote(im.Path.Value)
-			name := ""
-			if im.Name != nil {
-				name = im.Name.Name
+		exported[c.index] = true
+	}
+	// Every cell's imports are in scope in GoNB, the exported cells' and the
+	// others', a later import of a name replacing an earlier one; goimports then
+	// drops what the exported code does not use.
+	byName := map[string]string{}
+	var names []string
+	for _, im := range nbImports {
+		if im.path == selfPath {
+			if im.name != "" && im.name != "." && im.name != "_" {
+				selfNames[im.name] = true
 			}
-			if p == selfPath {
-				if name != "" && name != "." && name != "_" {
-					selfNames[name] = true
-				}
-				continue // a package cannot import itself
-			}
-			line := strings.TrimSpace(name + " " + im.Path.Value)
-			if !importSet[line] {
-				importSet[line] = true
-				importLines = append(importLines, line)
-			}
+			continue // a package cannot import itself
 		}
+		key := im.name
+		switch key {
+		case "":
+			key = assumedName(im.path)
+		case "_", ".":
+			if !exported[im.cell] {
+				continue // goimports would keep these even unused
+			}
+			key += im.path
+		}
+		if _, ok := byName[key]; !ok {
+			names = append(names, key)
+		}
+		byName[key] = strings.TrimSpace(im.name + " " + strconv.Quote(im.path))
+	}
+	var importLines []string
+	for _, n := range names {
+		importLines = append(importLines, byName[n])
 	}
 	var mainSrc, testSrc strings.Builder
 	mainCells, testCells := map[int]string{}, map[int]string{}

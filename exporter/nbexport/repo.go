@@ -72,7 +72,8 @@ func (r *Repo) Notebooks() ([]string, error) {
 
 // Rel turns a notebook path given on a command line (relative to cwd, or absolute)
 // into a path relative to the root.
-func (r *Repo) Rel(cwd, p string) (string, error) {
+func (r *Repo) Rel(cwd, arg string) (string, error) {
+	p := arg
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(cwd, p)
 	}
@@ -82,7 +83,7 @@ func (r *Repo) Rel(cwd, p string) (string, error) {
 	}
 	rel, err := filepath.Rel(root, p)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%s is outside the repository %s", p, root)
+		return "", fmt.Errorf("%s is outside the repository (the root is the nearest directory with go.mod, or -root)", arg)
 	}
 	return filepath.ToSlash(rel), nil
 }
@@ -110,7 +111,7 @@ func (r *Repo) Plan(notebooks []string, all bool) (*Plan, error) {
 	for _, nbPath := range notebooks {
 		data, err := os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(nbPath)))
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("%s: %w", nbPath, errors.Unwrap(err)))
 			continue
 		}
 		nb, err := ParseNotebook(nbPath, data)

@@ -383,18 +383,24 @@ func (r *Repo) otherNames(target, nbPath, pkgName string) (map[string]bool, erro
 	return names, nil
 }
 
-// notebookImports maps every import path that a code cell of nb imports to the
-// local name it is imported under.
-func notebookImports(nb *Notebook) map[string]string {
-	out := map[string]string{}
-	for _, c := range nb.Cells {
+// importSpec is one import of a notebook cell.
+type importSpec struct {
+	cell       int
+	name, path string // name is "" when the import has no explicit name
+}
+
+// cellImports lists the imports of every code cell of nb, in cell order, GoNB's
+// special lines aside. Cells that do not parse are passed over.
+func cellImports(nb *Notebook) []importSpec {
+	var out []importSpec
+	for i, c := range nb.Cells {
 		if c.Type != "code" {
 			continue
 		}
 		lines := strings.Split(c.Source, "\n")
-		for i, l := range lines {
+		for j, l := range lines {
 			if isSpecialLine(l) {
-				lines[i] = ""
+				lines[j] = ""
 			}
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), "", cellPrefix+strings.Join(lines, "\n"), parser.ImportsOnly)
@@ -403,12 +409,26 @@ func notebookImports(nb *Notebook) map[string]string {
 		}
 		for _, im := range f.Imports {
 			p, _ := strconv.Unquote(im.Path.Value)
-			name := assumedName(p)
+			spec := importSpec{cell: i, path: p}
 			if im.Name != nil {
-				name = im.Name.Name
+				spec.name = im.Name.Name
 			}
-			out[p] = name
+			out = append(out, spec)
 		}
+	}
+	return out
+}
+
+// notebookImports maps every import path that a code cell of nb imports to the
+// local name it is imported under.
+func notebookImports(nb *Notebook) map[string]string {
+	out := map[string]string{}
+	for _, im := range cellImports(nb) {
+		name := im.name
+		if name == "" {
+			name = assumedName(im.path)
+		}
+		out[im.path] = name
 	}
 	return out
 }
