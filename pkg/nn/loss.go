@@ -28,9 +28,9 @@ func LogSoftmax(x *tensor.Tensor) *tensor.Tensor {
 	od := make([]float32, len(xd))
 	for r := 0; r < len(xd); r += c {
 		row, out := xd[r:r+c], od[r:r+c]
-		lse := float32(logSumExp(row))
+		m, logS := shiftedLogSum(row)
 		for j, v := range row {
-			out[j] = v - lse
+			out[j] = (v - m) - logS // as PyTorch: exact shift first, then the small log
 		}
 	}
 	out := tensor.New(od, append(tensor.Shape(nil), s...)...)
@@ -50,22 +50,21 @@ func LogSoftmax(x *tensor.Tensor) *tensor.Tensor {
 	}, x)
 }
 
-// logSumExp returns log Σ exp(v) of one row, shifted by its maximum.
-func logSumExp(row []float32) float64 {
-	m := row[0]
+// shiftedLogSum returns m = max(row) and log Σ exp(v − m), so that
+// LSE(row) = m + logS; every exp is of a number ≤ 0 and cannot overflow.
+func shiftedLogSum(row []float32) (m, logS float32) {
+	m = row[0]
 	for _, v := range row[1:] {
-		if v > m {
-			m = v
-		}
+		m = max(m, v)
 	}
 	if math.IsInf(float64(m), 0) {
-		return float64(m) // all −Inf, or a +Inf that dominates
+		return m, 0 // all −Inf, or a +Inf that dominates: no finite shift exists
 	}
 	var sum float64
 	for _, v := range row {
 		sum += math.Exp(float64(v - m))
 	}
-	return float64(m) + math.Log(sum)
+	return m, float32(math.Log(sum))
 }
 
 // batchClasses checks that logits are [batch classes] and target is [batch].
