@@ -86,6 +86,10 @@ func Nesterov() SGDOption { return func(g *ParamGroup) { g.SetHyper("nesterov", 
 // with learning rate lr, in one parameter group. The slice is kept: no
 // reflection happens in Step.
 func NewSGD(params []*tensor.Tensor, lr float64, opts ...SGDOption) *SGD {
+	if len(params) == 0 {
+		// As PyTorch's "optimizer got an empty parameter list", plus the Go trap.
+		panic("nn: NewSGD: empty parameter list (Parameters only sees exported fields: name a layer L1, not l1)")
+	}
 	g := &ParamGroup{Params: params, Hypers: map[string]float64{
 		"lr": lr, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": 0,
 	}}

@@ -139,6 +139,9 @@ func TestSGDHyperErrors(t *testing.T) {
 	expectPanic(t, "Nesterov with dampening", func() {
 		nn.NewSGD([]*tensor.Tensor{p}, 0.1, nn.Nesterov(), nn.Momentum(0.9), nn.Dampening(0.1))
 	}, "zero dampening")
+	// The Python habit of lowercase fields hides the layers from reflection.
+	expectPanic(t, "no parameters", func() { nn.NewSGD(nn.Parameters(&lowercase{lin(2, 2), lin(2, 2)}), 0.1) },
+		"empty parameter list", "exported")
 	opt := nn.NewSGD([]*tensor.Tensor{p}, 0.1)
 	expectPanic(t, "unknown hyper", func() { opt.ParamGroups()[0].Hyper("learning_rate") },
 		`"learning_rate"`, "dampening, lr, momentum, nesterov, weight_decay")
@@ -197,3 +200,9 @@ func TestTrainingLearns(t *testing.T) {
 		t.Errorf("after 100 steps: accuracy %v (from %v), loss %v; want ≥ 0.97 and ≤ 0.15", acc, before, loss)
 	}
 }
+
+// lowercase is a model written with Python's field names: unexported, so
+// invisible to nn.Parameters.
+type lowercase struct{ l1, l2 *nn.Linear }
+
+func (m *lowercase) Forward(x *tensor.Tensor) *tensor.Tensor { return m.l2.Forward(m.l1.Forward(x)) }
