@@ -212,11 +212,7 @@ func ExportNotebook(nb *Notebook, module string) ([]Output, []string, error) {
 	imps := cellImports(nb)
 	var outs []Output
 	for _, t := range targets {
-		w, err := markReplaced(nb.Path, byTarget[t])
-		warnings = append(warnings, w...)
-		if err != nil {
-			return nil, warnings, err
-		}
+		warnings = append(warnings, markReplaced(nb.Path, byTarget[t])...)
 		o, err := assemble(nb.Path, t, module, byTarget[t], imps)
 		if err != nil {
 			return nil, warnings, err
@@ -433,7 +429,7 @@ func specRange(c *cellCode, s ast.Spec) [2]int {
 // records their ranges as cuts (as re-running a cell in GoNB replaces them), and
 // warns naming both cells. It also cuts import declarations and sets aside test
 // functions.
-func markReplaced(nbPath string, cells []*cellCode) ([]string, error) {
+func markReplaced(nbPath string, cells []*cellCode) []string {
 	type site struct {
 		cell *cellCode
 		decl ast.Decl
@@ -488,7 +484,7 @@ func markReplaced(nbPath string, cells []*cellCode) ([]string, error) {
 			}
 		}
 	}
-	return warnings, nil
+	return warnings
 }
 
 // isTestFunc reports whether fd is a test, benchmark, fuzz target or example with

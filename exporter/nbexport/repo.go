@@ -255,7 +255,8 @@ func (r *Repo) Check(p *Plan) (string, error) {
 // Write puts the plan on disk: it first makes sure that every file it would
 // replace or remove carries the generated header of the same notebook (writing
 // nothing otherwise), then writes each changed file through a temporary file and a
-// rename, and removes stale files. It returns the files written or unchanged.
+// rename (leaving files whose content is already right alone), and removes stale
+// files.
 func (r *Repo) Write(p *Plan) error {
 	var errs []error
 	for _, o := range p.Files {

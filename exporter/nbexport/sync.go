@@ -100,9 +100,7 @@ func (r *Repo) syncNotebook(nbPath string, res *SyncResult) ([]byte, []SyncedCel
 		byTarget[c.target] = append(byTarget[c.target], c)
 	}
 	for _, cs := range byTarget {
-		if _, err := markReplaced(nbPath, cs); err != nil {
-			return nil, nil, err
-		}
+		markReplaced(nbPath, cs)
 	}
 
 	// For every exported cell, its code in each generated file on disk.
@@ -134,8 +132,11 @@ func (r *Repo) syncNotebook(nbPath string, res *SyncResult) ([]byte, []SyncedCel
 			disk = splitCells(src)
 			fileImports[o.Path] = importNames(src)
 		}
-		for idx := range union(disk, o.cells) {
-			parts[idx] = append(parts[idx], part{file: o.Path, disk: disk[idx], exported: o.cells[idx], onDisk: src != nil})
+		// A cell the file has no marker for (exported since, say) is left alone;
+		// to delete a cell's code, delete the code under its marker.
+		for idx, text := range o.cells {
+			d, ok := disk[idx]
+			parts[idx] = append(parts[idx], part{file: o.Path, disk: d, exported: text, onDisk: ok})
 		}
 	}
 
@@ -210,20 +211,12 @@ func (r *Repo) syncNotebook(nbPath string, res *SyncResult) ([]byte, []SyncedCel
 	return out, synced, nil
 }
 
-func union(a, b map[int]string) map[int]bool {
-	u := map[int]bool{}
-	for k := range a {
-		u[k] = true
-	}
-	for k := range b {
-		u[k] = true
-	}
-	return u
-}
-
 // checkMarkers makes sure every marker in a generated file names this notebook and
-// one of its exported cells.
+// one of its exported cells, in increasing order: when cells were inserted or
+// moved in the notebook since the export, the markers no longer match and edits
+// would land in the wrong cells.
 func checkMarkers(file, nbPath string, src []byte, cells map[int]*cellCode) error {
+	last := -1
 	for i, l := range strings.Split(string(src), "\n") {
 		m := markerRE.FindStringSubmatch(l)
 		if m == nil {
@@ -234,8 +227,12 @@ func checkMarkers(file, nbPath string, src []byte, cells map[int]*cellCode) erro
 			return fmt.Errorf("%s:%d: marker names %s, but the file was generated from %s", file, i+1, m[1], nbPath)
 		}
 		if cells[idx] == nil {
-			return fmt.Errorf("%s:%d: marker names cell %d of %s, which is not an exported code cell", file, i+1, idx, nbPath)
+			return fmt.Errorf("%s:%d: marker names cell %d of %s, which is not an exported code cell (did cells move since the export? then copy your edits aside, export, and edit again)", file, i+1, idx, nbPath)
 		}
+		if idx <= last {
+			return fmt.Errorf("%s:%d: marker for cell %d after cell %d; markers must follow the notebook's order", file, i+1, idx, last)
+		}
+		last = idx
 	}
 	return nil
 }

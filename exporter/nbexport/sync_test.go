@@ -167,3 +167,30 @@ func TestSyncRejectsForeignMarker(t *testing.T) {
 		t.Error("the notebook was written despite the error")
 	}
 }
+
+// TestSyncAfterCellsMoved: a cell inserted at the top of the notebook after the
+// export shifts every index, so the file's markers name the wrong cells: sync must
+// refuse rather than write edits into other cells.
+func TestSyncAfterCellsMoved(t *testing.T) {
+	r := testRepo(t, "sync")
+	exportAll(t, r)
+	var nb map[string]any
+	if err := json.Unmarshal([]byte(readFile(t, r, syncNB)), &nb); err != nil {
+		t.Fatal(err)
+	}
+	cells := nb["cells"].([]any)
+	nb["cells"] = append([]any{map[string]any{"cell_type": "markdown", "metadata": map[string]any{}, "source": []any{"new"}}}, cells...)
+	moved, err := json.MarshalIndent(nb, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, r, syncNB, string(moved))
+	writeFile(t, r, "pkg/demo/nb01_sync.go", replaceOnce(t, readFile(t, r, "pkg/demo/nb01_sync.go"), "return 1 }", "return 11 }"))
+	_, err = r.Sync([]string{syncNB})
+	if err == nil || !strings.Contains(err.Error(), "did cells move") {
+		t.Fatalf("want an error about moved cells, got %v", err)
+	}
+	if readFile(t, r, syncNB) != string(moved) {
+		t.Error("the notebook was written despite the error")
+	}
+}
