@@ -156,8 +156,19 @@ func (dl *DataLoader) All() iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
 	}
 }
 
+// Batcher is implemented by datasets that gather a whole batch in one call,
+// as Dataset.Index does (PyTorch's __getitems__). With the default collate a
+// DataLoader uses it instead of Get and Collate: the same batch, without a
+// tensor per sample.
+type Batcher interface {
+	Index(idx []int) (x, y *tensor.Tensor)
+}
+
 // batch gathers the samples at idx and collates them.
 func (dl *DataLoader) batch(idx []int) (x, y *tensor.Tensor) {
+	if b, ok := dl.Dataset.(Batcher); ok && dl.Collate == nil {
+		return b.Index(idx)
+	}
 	items := make([]Sample, len(idx))
 	for j, i := range idx {
 		items[j] = dl.Dataset.Get(i)
