@@ -50,6 +50,17 @@ func LogSoftmax(x *tensor.Tensor) *tensor.Tensor {
 	}, x)
 }
 
+// LogSumExp returns log Σⱼ exp(xⱼ) over the last dimension ([n c] → [n]),
+// computed stably as m + log Σⱼ exp(xⱼ − m) with m the row maximum (PyTorch's
+// x.logsumexp(-1)). It is tensor's differentiable LogSumExp on the last
+// dimension, named here beside the losses built on it.
+func LogSumExp(x *tensor.Tensor) *tensor.Tensor {
+	if x.Dim() == 0 {
+		panic(fmt.Sprintf("nn: logsumexp: input must have at least one dimension, got shape %v", x.Shape()))
+	}
+	return x.LogSumExp(x.Dim()-1, false)
+}
+
 // shiftedLogSum returns m = max(row) and log Σ exp(v − m), so that
 // LSE(row) = m + logS; every exp is of a number ≤ 0 and cannot overflow.
 func shiftedLogSum(row []float32) (m, logS float32) {

@@ -155,6 +155,25 @@ func TestLogSoftmaxStableOnHugeLogits(t *testing.T) {
 	}
 }
 
+func TestLogSumExp(t *testing.T) {
+	ref := loadReference(t).CrossEntropy
+	x := tensor.New(clone(ref.Logits), ref.Shape...)
+	lse := nn.LogSumExp(x)
+	if got := lse.Shape().String(); got != "[8]" {
+		t.Fatalf("LogSumExp shape %s, want [8]", got)
+	}
+	// log_softmax = x − LSE, so x − log_softmax is LSE in every column.
+	n, c := ref.Shape[0], ref.Shape[1]
+	for i := range n {
+		for j := range c {
+			want := float64(ref.Logits[i*c+j]) - float64(ref.LogSoftmax[i*c+j])
+			if got := float64(lse.Data()[i]); !near(got, want, 1e-4, 1e-6) {
+				t.Fatalf("LogSumExp row %d = %v, want %v from PyTorch's log_softmax", i, got, want)
+			}
+		}
+	}
+}
+
 func TestMSEMatchesPyTorch(t *testing.T) {
 	ref := loadReference(t).MSE
 	p := tensor.New(clone(ref.Pred), ref.Shape...).SetRequiresGrad(true)
