@@ -26,7 +26,8 @@ func (h *HTML) String() string { return h.s }
 func (h *HTML) Show() (string, error) {
 	if gonbui.IsNotebook {
 		gonbui.DisplayHTML(h.s)
-		return "", nil
+		gonbui.Sync() // see Figure.Show
+		return "", gonbui.Error()
 	}
 	return showFile(h.name, ".html", h.writePage)
 }

@@ -202,7 +202,11 @@ func (f *Figure) Show() (string, error) {
 			return "", err
 		}
 		gonbui.DisplayPNG(png)
-		return "", nil
+		// GoNB stops reading the display pipe when the program ends; Sync
+		// waits until the kernel has taken the image, so a plot in a cell's
+		// last line is never lost.
+		gonbui.Sync()
+		return "", gonbui.Error()
 	}
 	return showFile(f.name, ".png", func(w io.Writer) error { return f.writeTo(w, "png") })
 }
