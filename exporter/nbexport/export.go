@@ -456,15 +456,20 @@ func markReplaced(nbPath string, cells []*cellCode) []string {
 			removed := 0
 			var specCuts [][2]int
 			for si, names := range specs {
-				var by *site
+				var kept []string
 				for _, n := range names {
 					if s := last[n]; s.cell != c || s.decl != d || s.spec != si {
-						by = &s
 						warnings = append(warnings, fmt.Sprintf("%s: cell %d redefines %s from cell %d; the export keeps cell %d's", nbPath, s.cell.index, n, c.index, s.cell.index))
+					} else {
+						kept = append(kept, n)
 					}
 				}
-				if by == nil {
+				if len(kept) == len(names) {
 					continue
+				}
+				if len(kept) > 0 {
+					// One spec declares them together (var a, b = f()): it goes whole.
+					warnings = append(warnings, fmt.Sprintf("%s: cell %d loses %s too, declared in the same spec", nbPath, c.index, strings.Join(kept, ", ")))
 				}
 				removed++
 				c.replaced = append(c.replaced, names...)

@@ -19,15 +19,19 @@ import (
 
 // SyncedCell names a cell that sync rewrote.
 type SyncedCell struct {
+	// Notebook is the notebook's path relative to the root.
 	Notebook string
-	Index    int
+	// Index is the cell's index, counting every cell from 0.
+	Index int
 	// File is the generated file whose edit was carried back.
 	File string
 }
 
 // SyncResult reports what Sync did.
 type SyncResult struct {
-	Cells    []SyncedCell
+	// Cells are the cells rewritten, one entry per (cell, edited file).
+	Cells []SyncedCell
+	// Warnings are non-fatal remarks, such as a generated file missing on disk.
 	Warnings []string
 }
 
