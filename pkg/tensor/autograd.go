@@ -63,7 +63,7 @@ func (t *Tensor) Grad() *Tensor {
 		clear(t.grad)
 		t.gradOK = true
 	}
-	if t.gradT == nil || &t.gradT.data[0] != &t.grad[0] {
+	if t.gradT == nil || len(t.grad) == 0 || &t.gradT.data[0] != &t.grad[0] {
 		t.gradT = newTensor(t.grad, t.shape, Float32)
 	}
 	return t.gradT

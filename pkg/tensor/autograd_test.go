@@ -316,3 +316,20 @@ func TestBufferReuseIsSafe(t *testing.T) {
 		w.ZeroGrad()
 	}
 }
+
+func TestEmptyAndInPlace(t *testing.T) {
+	e := Zeros(0, 3).SetRequiresGrad(true)
+	e.Sum().Backward()
+	if g := e.Grad(); g == nil || g.Numel() != 0 {
+		t.Errorf("grad of an empty tensor: %v", g)
+	}
+	w := Ones(3).SetRequiresGrad(true)
+	w.MulScalar(2).Sum().Backward()
+	w.Grad().Zero()
+	if w.Grad().Sum().Item() != 0 {
+		t.Error("Grad().Zero() did not zero the gradient")
+	}
+	if s := Zeros(2).Fill(1.5).String(); s != "tensor([1.5000, 1.5000])" {
+		t.Error(s)
+	}
+}

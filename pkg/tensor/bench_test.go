@@ -4,51 +4,100 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
-// Matmul at the lesson's sizes (784-50-10, batch 64), through our ops and
-// through gonum's Sgemm directly on the same buffers: the difference is our
-// overhead.
+// Matrix products at the lesson's sizes (784-50-10 with batch 64, and
+// 784-1000-10 with batch 512), through this package and through gonum's
+// Sgemm called directly on the same buffers: the difference is our
+// overhead (allocating the result, the graph record).
 
 type mmCase struct {
 	name    string
-	m, k, n int
+	n, k, m int // [n k] · [k m]
 }
 
 var lessonMM = []mmCase{
-	{"64x784x50", 64, 784, 50}, // layer 1 forward
-	{"64x50x10", 64, 50, 10},   // layer 2 forward
-	{"50x64x784", 50, 64, 784}, // layer 1 weight gradient gᵀ·x
-	{"64x10x50", 64, 10, 50},   // layer 2 input gradient g·w
+	{"64x784x50", 64, 784, 50}, // layer 1 of the small model
+	{"64x50x10", 64, 50, 10},   // layer 2
 	{"512x784x1000", 512, 784, 1000},
+	{"512x1000x10", 512, 1000, 10},
 }
 
+// reportCPU adds CPU time per op and GFLOP/s of wall time to a benchmark.
+func reportCPU(b *testing.B, cpu0 time.Duration, flops float64) {
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	if flops > 0 {
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	}
+}
+
+// BenchmarkMatMul compares MatMul (forward, no graph) with a direct Sgemm.
 func BenchmarkMatMul(b *testing.B) {
+	impl := blas32.Implementation()
 	for _, c := range lessonMM {
-		x, w := randT(1, c.m, c.k), randT(2, c.k, c.n)
-		b.Run(c.name, func(b *testing.B) {
-			b.SetBytes(0)
+		x, w := randT(1, c.n, c.k), randT(2, c.k, c.m)
+		out := make([]float32, c.n*c.m)
+		flops := 2 * float64(c.n*c.k*c.m)
+		b.Run(c.name+"/tensor", func(b *testing.B) {
+			cpu0 := cpuTime()
 			for b.Loop() {
 				x.MatMul(w)
 			}
-			b.ReportMetric(2*float64(c.m*c.k*c.n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			reportCPU(b, cpu0, flops)
+		})
+		b.Run(c.name+"/sgemm", func(b *testing.B) {
+			cpu0 := cpuTime()
+			for b.Loop() {
+				impl.Sgemm(blas.NoTrans, blas.NoTrans, c.n, c.m, c.k, 1, x.data, c.k, w.data, c.m, 0, out, c.m)
+			}
+			reportCPU(b, cpu0, flops)
 		})
 	}
 }
 
-func BenchmarkSgemmDirect(b *testing.B) {
+// BenchmarkLinearStep compares one Linear layer's forward and backward
+// (out = x·wᵀ + b; ∂w = gᵀ·x, ∂x = g·w, ∂b = Σg) through autograd with the
+// same three Sgemm calls and bias loops done by hand on the same buffers.
+func BenchmarkLinearStep(b *testing.B) {
 	impl := blas32.Implementation()
 	for _, c := range lessonMM {
-		x, w := randT(1, c.m, c.k), randT(2, c.k, c.n)
-		out := make([]float32, c.m*c.n)
-		b.Run(c.name, func(b *testing.B) {
+		n, in, nout := c.n, c.k, c.m
+		flops := 3 * 2 * float64(n*in*nout)
+		x := randT(1, n, in).SetRequiresGrad(true)
+		w := randT(2, nout, in).SetRequiresGrad(true)
+		bias := randT(3, nout).SetRequiresGrad(true)
+		g := randT(4, n, nout)
+		b.Run(c.name+"/tensor", func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
-				impl.Sgemm(blas.NoTrans, blas.NoTrans, c.m, c.n, c.k, 1, x.data, c.k, w.data, c.n, 0, out, c.n)
+				Linear(x, w, bias).BackwardWith(g)
+				x.ZeroGrad()
+				w.ZeroGrad()
+				bias.ZeroGrad()
 			}
-			b.ReportMetric(2*float64(c.m*c.k*c.n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			reportCPU(b, cpu0, flops)
+		})
+		out, gx, gw, gb := make([]float32, n*nout), make([]float32, n*in), make([]float32, nout*in), make([]float32, nout)
+		b.Run(c.name+"/sgemm", func(b *testing.B) {
+			cpu0 := cpuTime()
+			for b.Loop() {
+				for r := 0; r < n; r++ {
+					copy(out[r*nout:(r+1)*nout], bias.data)
+				}
+				impl.Sgemm(blas.NoTrans, blas.Trans, n, nout, in, 1, x.data, in, w.data, in, 1, out, nout)
+				impl.Sgemm(blas.Trans, blas.NoTrans, nout, in, n, 1, g.data, nout, x.data, in, 0, gw, in)
+				impl.Sgemm(blas.NoTrans, blas.NoTrans, n, in, nout, 1, g.data, nout, w.data, in, 0, gx, in)
+				copy(gb, g.data[:nout])
+				for r := 1; r < n; r++ {
+					addTo(gb, g.data[r*nout:(r+1)*nout])
+				}
+			}
+			reportCPU(b, cpu0, flops)
 		})
 	}
 }
@@ -163,15 +212,19 @@ func benchMLP(b *testing.B, nh, bs int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
+	cpu0 := cpuTime()
 	for b.Loop() {
 		m.step(x, y, batches[i%len(batches)], 0.5)
 		i++
 	}
+	cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
 	steps := 50000 / bs
 	if 50000%bs != 0 {
 		steps++
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*float64(steps), "s/epoch")
+	b.ReportMetric(cpu*1e9, "cpu-ns/op")
+	b.ReportMetric(cpu*float64(steps), "cpu-s/epoch")
 }
 
 // BenchmarkMLPStep is one steady-state step of the lesson's loop (batch
@@ -180,4 +233,11 @@ func benchMLP(b *testing.B, nh, bs int) {
 func BenchmarkMLPStep(b *testing.B) {
 	b.Run("784-50-10-bs64", func(b *testing.B) { benchMLP(b, 50, 64) })
 	b.Run("784-1000-10-bs512", func(b *testing.B) { benchMLP(b, 1000, 512) })
+	// The same with every product on all BLAS threads, to check the
+	// small-product threshold (no difference in the pure-Go build).
+	b.Run("784-50-10-bs64-allthreads", func(b *testing.B) {
+		defer func(w int) { smallGemmWork = w }(smallGemmWork)
+		smallGemmWork = 0
+		benchMLP(b, 50, 64)
+	})
 }

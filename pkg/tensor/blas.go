@@ -10,3 +10,6 @@ func BLASInfo() string {
 // SetBLASThreads sets the number of threads of the BLAS library; the pure-Go
 // implementation has no such setting and ignores it.
 func SetBLASThreads(n int) {}
+
+// gemmThreads has nothing to tune in the pure-Go BLAS.
+func gemmThreads(work int) {}

@@ -321,3 +321,19 @@ func (t *Tensor) AsInt() *Tensor {
 
 // IsInt reports whether t has the Int dtype.
 func (t *Tensor) IsInt() bool { return t.dtype == Int }
+
+// Fill sets every element to v in place (not recorded by autograd), like
+// PyTorch's fill_; Zero is Fill(0), the zero_() of lesson 03's manual loop
+// (p.Grad().Zero()).
+func (t *Tensor) Fill(v float32) *Tensor {
+	for i := range t.data {
+		t.data[i] = v
+	}
+	return t
+}
+
+// Zero sets every element to 0 in place (not recorded by autograd).
+func (t *Tensor) Zero() *Tensor {
+	clear(t.data)
+	return t
+}
