@@ -104,3 +104,47 @@ func ExampleKaimingNormal() {
 	// Output:
 	// gain 1.4142, target std 0.0505, shape [50 784]
 }
+
+// Layers is a user's model over a list of layers. In PyTorch a plain list
+// must be registered (add_module or nn.ModuleList); in Go the exported slice
+// field is found by reflection either way, and prints as a ModuleList.
+type Layers struct {
+	Layers []nn.Module
+}
+
+// Forward applies the layers in order.
+func (m *Layers) Forward(x *tensor.Tensor) *tensor.Tensor {
+	for _, l := range m.Layers {
+		x = l.Forward(x)
+	}
+	return x
+}
+
+func ExampleModuleList() {
+	rng := tensor.NewRNG(0)
+	model := &Layers{[]nn.Module{nn.NewLinear(784, 50, rng), nn.ReLU{}, nn.NewLinear(50, 10, rng)}}
+	fmt.Println(nn.Repr(model))
+	fmt.Println(len(nn.Parameters(model)), "parameters")
+	// Output:
+	// Layers(
+	//   (Layers): ModuleList(
+	//     (0): Linear(in_features=784, out_features=50, bias=True)
+	//     (1): ReLU()
+	//     (2): Linear(in_features=50, out_features=10, bias=True)
+	//   )
+	// )
+	// 4 parameters
+}
+
+// Train switches a whole model between training and evaluation mode, as
+// PyTorch's model.train() and model.eval().
+func ExampleTrain() {
+	model := nn.NewSequential(nn.NewLinear(2, 2, nil), nn.ReLU{})
+	nn.Train(model, false)
+	fmt.Println(nn.Training(model), model.Layers[0].(*nn.Linear).IsTraining())
+	nn.Train(model, true)
+	fmt.Println(nn.Training(model))
+	// Output:
+	// false false
+	// true
+}
