@@ -31,7 +31,10 @@
 // their gradient buffers go back to a size-keyed free list, so the
 // training loop reuses the same buffers every step; leaves (parameters)
 // keep their gradients. NoGrad disables recording, for evaluation and for
-// in-place optimizer updates. Custom fused operations (pkg/nn's cross
+// in-place optimizer updates; it is one process-wide switch (an atomic
+// counter, so nesting works and reading it from other goroutines is safe),
+// which suits notebooks and training loops that drive the model from one
+// goroutine. Custom fused operations (pkg/nn's cross
 // entropy) use NewOp and AccumulateGrad.
 //
 // Broadcasting follows NumPy: shapes align at the last dimension and sizes
@@ -48,7 +51,20 @@
 // -lopenblas. Debian's OpenBLAS 0.3.21 does not recognise recent Intel
 // CPUs and falls back to slow Prescott kernels; set OPENBLAS_CORETYPE
 // (SkylakeX for AVX-512, Haswell for AVX2) in the environment before the
-// process starts. BLASInfo reports the core in use.
+// process starts. BLASInfo reports the core in use. Products smaller than
+// about 8 million multiply-adds (the lesson's batch-64 layers) run on one
+// OpenBLAS thread, larger ones on all of them (SetBLASThreads): waking
+// OpenBLAS's threads costs more than it saves on small products, and their
+// spinning takes the core that a data loader goroutine needs.
+//
+// Around the matrix products, the engine avoids work and garbage: the
+// gradient buffers of intermediate results come from the free list and go
+// back to it after Backward; parameters keep theirs, and ZeroGrad only marks
+// them stale so the next backward pass overwrites instead of adding (BLAS
+// beta = 0); nothing is computed for inputs that need no gradient (the
+// batch x of a Linear layer); broadcasting's common cases (same shape, a
+// row vector, a column, a scalar) run as whole-slice loops. The benchmarks
+// in bench_test.go measure one training step of the lesson's model.
 //
 // # Printing
 //

@@ -36,9 +36,10 @@ func (t *Tensor) Add(o *Tensor) *Tensor {
 	if !needs2(t, o) {
 		return out
 	}
+	pb := p // captured only when recording, so p itself stays on the stack
 	return record2(out, func(g []float32) {
-		gradOperand(t, p.a, 1, g)
-		gradOperand(o, p.b, 1, g)
+		gradOperand(t, pb.a, 1, g)
+		gradOperand(o, pb.b, 1, g)
 	}, t, o)
 }
 
@@ -51,9 +52,10 @@ func (t *Tensor) Sub(o *Tensor) *Tensor {
 	if !needs2(t, o) {
 		return out
 	}
+	pb := p // captured only when recording, so p itself stays on the stack
 	return record2(out, func(g []float32) {
-		gradOperand(t, p.a, 1, g)
-		gradOperand(o, p.b, -1, g)
+		gradOperand(t, pb.a, 1, g)
+		gradOperand(o, pb.b, -1, g)
 	}, t, o)
 }
 
@@ -66,12 +68,13 @@ func (t *Tensor) Mul(o *Tensor) *Tensor {
 	if !needs2(t, o) {
 		return out
 	}
+	pb := p // captured only when recording, so p itself stays on the stack
 	return record2(out, func(g []float32) {
-		gp := bplan{out: p.out, n: p.n, a: operand{kind: bFull, n: p.n}}
-		gp.b = p.b
-		p.gradOperandOf(t, p.a, 1, func(dst []float32) { gp.apply(mulK, dst, g, o.data) })
-		gp.b = p.a
-		p.gradOperandOf(o, p.b, 1, func(dst []float32) { gp.apply(mulK, dst, g, t.data) })
+		gp := bplan{out: pb.out, n: pb.n, a: operand{kind: bFull, n: pb.n}}
+		gp.b = pb.b
+		pb.gradOperandOf(t, pb.a, 1, func(dst []float32) { gp.apply(mulK, dst, g, o.data) })
+		gp.b = pb.a
+		pb.gradOperandOf(o, pb.b, 1, func(dst []float32) { gp.apply(mulK, dst, g, t.data) })
 	}, t, o)
 }
 
@@ -84,10 +87,11 @@ func (t *Tensor) Div(o *Tensor) *Tensor {
 	if !needs2(t, o) {
 		return out
 	}
+	pb := p // captured only when recording, so p itself stays on the stack
 	return record2(out, func(g []float32) {
-		gp := bplan{out: p.out, n: p.n, a: operand{kind: bFull, n: p.n}, b: p.b}
-		p.gradOperandOf(t, p.a, 1, func(dst []float32) { gp.apply(divK, dst, g, o.data) })
-		p.gradOperandOf(o, p.b, -1, func(dst []float32) {
+		gp := bplan{out: pb.out, n: pb.n, a: operand{kind: bFull, n: pb.n}, b: pb.b}
+		pb.gradOperandOf(t, pb.a, 1, func(dst []float32) { gp.apply(divK, dst, g, o.data) })
+		pb.gradOperandOf(o, pb.b, -1, func(dst []float32) {
 			mulK.vv(dst, g, out.data)
 			gp.apply(divK, dst, dst, o.data)
 		})
