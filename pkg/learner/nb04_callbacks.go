@@ -42,8 +42,6 @@ func GetModel(db *DataBunch, lr float64, nh int) (nn.Module, nn.Optimizer) {
 	return model, nn.NewSGD(nn.Parameters(model), lr)
 }
 
-// %% notebooks/04_callbacks.ipynb cell 11
-
 // LossFunc computes a scalar loss from the predictions and the targets, e.g.
 // nn.CrossEntropy.
 type LossFunc func(pred, target *tensor.Tensor) *tensor.Tensor
@@ -57,7 +55,7 @@ type Learner struct {
 	Data     *DataBunch
 }
 
-// %% notebooks/04_callbacks.ipynb cell 27
+// %% notebooks/04_callbacks.ipynb cell 25
 
 var (
 	camelRe1 = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
@@ -71,7 +69,7 @@ func Camel2Snake(name string) string {
 	return strings.ToLower(camelRe2.ReplaceAllString(s1, "${1}_${2}"))
 }
 
-// %% notebooks/04_callbacks.ipynb cell 30
+// %% notebooks/04_callbacks.ipynb cell 27
 
 // Callback is anything a Runner can drive. Make one by embedding
 // CallbackBase in a struct, then give it any of the event methods (BeginFit,
@@ -119,7 +117,7 @@ type Runner struct {
 	sorted []Callback
 }
 
-// %% notebooks/04_callbacks.ipynb cell 32
+// %% notebooks/04_callbacks.ipynb cell 29
 
 // CallbackName derives a callback's name from its type: the type name less a
 // "Callback" suffix, in snake_case. *TrainEvalCallback is "train_eval".
@@ -148,7 +146,7 @@ func orderOf(cb Callback) int {
 	return 0
 }
 
-// %% notebooks/04_callbacks.ipynb cell 34
+// %% notebooks/04_callbacks.ipynb cell 31
 
 // The events. A callback handles an event by having its method; the method
 // returns true to stop: to skip the rest of that batch (BeginBatch,
@@ -184,7 +182,7 @@ type (
 	AfterFit interface{ AfterFit() bool }
 )
 
-// %% notebooks/04_callbacks.ipynb cell 36
+// %% notebooks/04_callbacks.ipynb cell 33
 
 // Model returns the learner's model.
 func (r *Runner) Model() nn.Module { return r.Learn.Model }
@@ -234,7 +232,7 @@ func (cb *TrainEvalCallback) BeginValidate() bool {
 	return false
 }
 
-// %% notebooks/04_callbacks.ipynb cell 39
+// %% notebooks/04_callbacks.ipynb cell 36
 
 // NewRunner returns a runner with a TrainEvalCallback, the callbacks cbs and
 // one callback made by each of cbFuncs. A constructor function is Go's
@@ -266,8 +264,6 @@ func (r *Runner) Callback(name string) Callback {
 	return nil
 }
 
-// %% notebooks/04_callbacks.ipynb cell 41
-
 // call sends one event to the callbacks that handle it, in order, and reports
 // whether one asked to stop; the first that does ends the dispatch. The event
 // is a method expression such as BeginBatch.BeginBatch, so a misspelt event
@@ -281,7 +277,7 @@ func call[H any](r *Runner, event func(H) bool) bool {
 	return false
 }
 
-// %% notebooks/04_callbacks.ipynb cell 43
+// %% notebooks/04_callbacks.ipynb cell 38
 
 // OneBatch runs one batch: forward, loss and, in training, backward, step
 // and zeroing the gradients, with an event after each.
@@ -347,7 +343,7 @@ func (r *Runner) Fit(epochs int, learn *Learner) {
 	}
 }
 
-// %% notebooks/04_callbacks.ipynb cell 48
+// %% notebooks/04_callbacks.ipynb cell 43
 
 // Metric scores predictions against targets, e.g. nn.Accuracy.
 type Metric func(pred, target *tensor.Tensor) float32
@@ -411,8 +407,6 @@ func (s *AvgStats) Accumulate(run *Runner) {
 		s.TotMets[i] += float64(m(run.Pred, run.YB)) * float64(bn)
 	}
 }
-
-// %% notebooks/04_callbacks.ipynb cell 50
 
 // AvgStatsCallback keeps training and validation statistics for each epoch
 // and prints them after it.
