@@ -27,6 +27,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -196,6 +197,13 @@ var constraintSuffix = func() map[string]bool {
 // itself). It returns the outputs sorted by path and warnings (redefinitions,
 // unknown directives); an error names the notebook and cell at fault.
 func ExportNotebook(nb *Notebook, module string) ([]Output, []string, error) {
+	return exportNotebook(nb, module, "")
+}
+
+// exportNotebook is ExportNotebook for a notebook of the repository at root, so
+// that goimports sees the other files of each target package (their top-level
+// names are not packages to look for). An empty root means none.
+func exportNotebook(nb *Notebook, module, root string) ([]Output, []string, error) {
 	cells, warnings, err := selectCells(nb)
 	if err != nil || len(cells) == 0 {
 		return nil, warnings, err
@@ -213,7 +221,7 @@ func ExportNotebook(nb *Notebook, module string) ([]Output, []string, error) {
 	var outs []Output
 	for _, t := range targets {
 		warnings = append(warnings, markReplaced(nb.Path, byTarget[t])...)
-		o, err := assemble(nb.Path, t, module, byTarget[t], imps)
+		o, err := assemble(nb.Path, t, module, root, byTarget[t], imps)
 		if err != nil {
 			return nil, warnings, err
 		}
@@ -592,7 +600,7 @@ func applyCuts(src string, r [2]int, cuts [][2]int) string {
 }
 
 // assemble builds the file (and test file) of one target from its cells.
-func assemble(nbPath, target, module string, cells []*cellCode, nbImports []importSpec) ([]Output, error) {
+func assemble(nbPath, target, module, root string, cells []*cellCode, nbImports []importSpec) ([]Output, error) {
 	pkgName, _ := checkTarget(target)
 	selfPath := module + "/" + target
 	selfNames := map[string]bool{pkgName: true}
@@ -667,7 +675,11 @@ func assemble(nbPath, target, module string, cells []*cellCode, nbImports []impo
 			fmt.Fprintf(&src, "import (\n\t%s\n)\n\n", strings.Join(importLines, "\n\t"))
 		}
 		src.WriteString(f.body)
-		out, err := imports.Process(f.name, src.Bytes(), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
+		filename := f.name
+		if root != "" {
+			filename = filepath.Join(root, filepath.FromSlash(f.name))
+		}
+		out, err := imports.Process(filename, src.Bytes(), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
 		if err != nil {
 			return nil, mapFileError(nbPath, f.name, src.Bytes(), err)
 		}

@@ -119,7 +119,7 @@ func (r *Repo) Plan(notebooks []string, all bool) (*Plan, error) {
 			errs = append(errs, err)
 			continue
 		}
-		outs, warnings, err := ExportNotebook(nb, r.Module)
+		outs, warnings, err := exportNotebook(nb, r.Module, r.Root)
 		p.Warnings = append(p.Warnings, warnings...)
 		if err != nil {
 			errs = append(errs, err)

@@ -89,7 +89,7 @@ func (r *Repo) syncNotebook(nbPath string, res *SyncResult) ([]byte, []SyncedCel
 	if err != nil {
 		return nil, nil, err
 	}
-	outs, _, err := ExportNotebook(nb, r.Module)
+	outs, _, err := exportNotebook(nb, r.Module, r.Root)
 	if err != nil {
 		return nil, nil, err
 	}
