@@ -233,11 +233,5 @@ func benchMLP(b *testing.B, nh, bs int) {
 func BenchmarkMLPStep(b *testing.B) {
 	b.Run("784-50-10-bs64", func(b *testing.B) { benchMLP(b, 50, 64) })
 	b.Run("784-1000-10-bs512", func(b *testing.B) { benchMLP(b, 1000, 512) })
-	// The same with every product on all BLAS threads, to check the
-	// small-product threshold (no difference in the pure-Go build).
-	b.Run("784-50-10-bs64-allthreads", func(b *testing.B) {
-		defer func(w int) { smallGemmWork = w }(smallGemmWork)
-		smallGemmWork = 0
-		benchMLP(b, 50, 64)
-	})
+
 }

@@ -13,7 +13,10 @@ import "C"
 
 import (
 	"fmt"
+	"sync"
+	"time"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/netlib/blas/netlib"
 )
@@ -24,39 +27,108 @@ func init() {
 	blasCurThreads = blasMaxThreads
 }
 
-// OpenBLAS starts its threads for any product above a small size, and
-// waking them costs more than they save on the lesson's small batches;
-// gemmThreads runs products of fewer than smallGemmWork multiply-adds on
-// one thread and larger ones on all of them. The training loop runs on one
-// goroutine, so the plain variables need no lock; a concurrent caller can
-// at worst run one product with a different thread count.
-var blasMaxThreads, blasCurThreads int
+// Thread count per product. Whether OpenBLAS's extra threads pay off for a
+// product depends on its size and on how busy the machine is: on the
+// lesson's batch-64 layers, waking them can cost more than they save, and
+// their spinning takes the core that a data loader goroutine or another
+// process needs. So each distinct product shape is tuned where it runs: its
+// first tuneRuns calls alternate between one thread and all of them, and
+// the faster (by best time) is used from then on. Tiny products always run
+// on one thread.
+var (
+	blasMu         sync.Mutex
+	blasMaxThreads int
+	blasCurThreads int
+	gemmTuning     = map[gemmShape]*gemmTune{}
+)
 
-func gemmThreads(work int) {
-	want := blasMaxThreads
-	if work < smallGemmWork {
-		want = 1
+const (
+	tuneRuns     = 8       // timed calls per shape, alternating thread counts
+	tinyGemmWork = 1 << 16 // multiply-adds below which one thread is always right
+)
+
+type gemmShape struct {
+	tA, tB  blas.Transpose
+	m, n, k int
+}
+
+type gemmTune struct {
+	runs    int
+	best    [2]time.Duration // one thread, all threads
+	threads int              // chosen count, once runs == tuneRuns
+}
+
+// setThreads changes OpenBLAS's thread count if needed; blasMu is held.
+func setThreads(n int) {
+	if n != blasCurThreads {
+		C.openblas_set_num_threads(C.int(n))
+		blasCurThreads = n
 	}
-	if want != blasCurThreads {
-		C.openblas_set_num_threads(C.int(want))
-		blasCurThreads = want
+}
+
+// blasSgemm is Sgemm through OpenBLAS with the thread count tuned for the
+// product's shape (see gemmTuning).
+func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	impl := blas32.Implementation()
+	blasMu.Lock()
+	defer blasMu.Unlock()
+	if blasMaxThreads <= 1 || m*n*k < tinyGemmWork {
+		setThreads(1)
+		impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	key := gemmShape{tA, tB, m, n, k}
+	t := gemmTuning[key]
+	if t == nil {
+		t = &gemmTune{}
+		gemmTuning[key] = t
+	}
+	if t.runs >= tuneRuns {
+		setThreads(t.threads)
+		impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	i := t.runs % 2
+	setThreads([2]int{1, blasMaxThreads}[i])
+	start := time.Now()
+	impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if d := time.Since(start); t.best[i] == 0 || d < t.best[i] {
+		t.best[i] = d
+	}
+	t.runs++
+	if t.runs == tuneRuns {
+		t.threads = 1
+		if t.best[1] < t.best[0] {
+			t.threads = blasMaxThreads
+		}
 	}
 }
 
 // BLASInfo names the BLAS implementation behind MatMul and Linear: here
-// OpenBLAS, with the CPU core its kernels were chosen for and its thread
-// count. A core of "Prescott" on a recent CPU means OpenBLAS did not
-// recognise it: set OPENBLAS_CORETYPE (SkylakeX or Haswell) before start.
+// OpenBLAS, with the CPU core its kernels were chosen for, its maximum
+// thread count, and the count tuned for each product shape seen so far. A
+// core of "Prescott" on a recent CPU means OpenBLAS did not recognise it:
+// set OPENBLAS_CORETYPE (SkylakeX or Haswell) before the process starts.
 func BLASInfo() string {
-	return fmt.Sprintf("OpenBLAS (core %s, %d threads, %s)",
+	blasMu.Lock()
+	defer blasMu.Unlock()
+	s := fmt.Sprintf("OpenBLAS (core %s, %d threads, %s)",
 		C.GoString(C.openblas_get_corename()), blasMaxThreads,
 		C.GoString(C.openblas_get_config()))
+	for k, t := range gemmTuning {
+		if t.runs >= tuneRuns {
+			s += fmt.Sprintf("; %dx%dx%d on %d", k.m, k.k, k.n, t.threads)
+		}
+	}
+	return s
 }
 
-// SetBLASThreads sets the number of threads OpenBLAS uses for large
-// products (small ones always run on one, see smallGemmWork).
+// SetBLASThreads sets the largest number of threads OpenBLAS may use and
+// forgets the tuned choices.
 func SetBLASThreads(n int) {
-	n = max(n, 1)
-	C.openblas_set_num_threads(C.int(n))
-	blasMaxThreads, blasCurThreads = n, n
+	blasMu.Lock()
+	defer blasMu.Unlock()
+	blasMaxThreads = max(n, 1)
+	setThreads(blasMaxThreads)
+	clear(gemmTuning)
 }

@@ -51,11 +51,12 @@
 // -lopenblas. Debian's OpenBLAS 0.3.21 does not recognise recent Intel
 // CPUs and falls back to slow Prescott kernels; set OPENBLAS_CORETYPE
 // (SkylakeX for AVX-512, Haswell for AVX2) in the environment before the
-// process starts. BLASInfo reports the core in use. Products smaller than
-// about 8 million multiply-adds (the lesson's batch-64 layers) run on one
-// OpenBLAS thread, larger ones on all of them (SetBLASThreads): waking
-// OpenBLAS's threads costs more than it saves on small products, and their
-// spinning takes the core that a data loader goroutine needs.
+// process starts. BLASInfo reports the core in use. Whether OpenBLAS's
+// extra threads pay off depends on the product's size and on how busy the
+// machine is (on the lesson's batch-64 layers, waking them can cost more
+// than they save), so each product shape is timed on one thread and on all
+// of them for its first few calls, and the faster count is kept
+// (SetBLASThreads sets the maximum and starts over).
 //
 // Around the matrix products, the engine avoids work and garbage: the
 // gradient buffers of intermediate results come from the free list and go

@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // Matrix products go through gonum's blas32 interface: pure-Go kernels by
@@ -23,13 +22,8 @@ func sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 		}
 		return
 	}
-	gemmThreads(m * n * k)
-	blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	blasSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
-
-// smallGemmWork is the number of multiply-adds (m·n·k) below which the
-// OpenBLAS build runs a product on one thread (see gemmThreads).
-var smallGemmWork = 8 << 20
 
 // betaFor returns the Sgemm beta that adds into a gradient buffer (1) or
 // overwrites a stale one (0).

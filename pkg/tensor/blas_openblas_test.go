@@ -1,0 +1,30 @@
+//go:build openblas
+
+package tensor
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestThreadTuning checks that a product shape is tuned after tuneRuns
+// calls, that results are the same whichever thread count ran them, and
+// that BLASInfo reports the choice.
+func TestThreadTuning(t *testing.T) {
+	x, w := randT(1, 96, 200), randT(2, 200, 40)
+	want := x.MatMul(w)
+	for i := 0; i < tuneRuns+2; i++ {
+		if got := x.MatMul(w); !got.AllClose(want, 1e-5, 1e-5) {
+			t.Fatalf("call %d differs by %v", i, got.MaxAbsDiff(want))
+		}
+	}
+	info := BLASInfo()
+	if !strings.Contains(info, "OpenBLAS") || (blasMaxThreads > 1 && !strings.Contains(info, "96x200x40 on ")) {
+		t.Errorf("BLASInfo does not report the tuned shape: %s", info)
+	}
+	defer SetBLASThreads(blasMaxThreads)
+	SetBLASThreads(1)
+	if got := x.MatMul(w); !got.AllClose(want, 1e-5, 1e-5) {
+		t.Error("one thread gives a different product")
+	}
+}
