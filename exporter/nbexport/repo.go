@@ -57,6 +57,8 @@ func FindRoot(dir string) (string, error) {
 }
 
 // Notebooks lists notebooks/*.ipynb in name order, as paths relative to the root.
+// As the go command does with source files, it passes over names that begin with
+// "_" or "." (scratch copies, such as the test harness's notebooks/_e2e_*).
 func (r *Repo) Notebooks() ([]string, error) {
 	matches, err := filepath.Glob(filepath.Join(r.Root, NotebookDir, "*.ipynb"))
 	if err != nil {
@@ -64,7 +66,9 @@ func (r *Repo) Notebooks() ([]string, error) {
 	}
 	var out []string
 	for _, m := range matches {
-		out = append(out, path.Join(NotebookDir, filepath.Base(m)))
+		if base := filepath.Base(m); !strings.HasPrefix(base, "_") && !strings.HasPrefix(base, ".") {
+			out = append(out, path.Join(NotebookDir, base))
+		}
 	}
 	sort.Strings(out)
 	return out, nil

@@ -95,10 +95,10 @@ func roundTrip(t *testing.T, src string) {
 		if strings.HasSuffix(o.Path, "_test.go") {
 			continue
 		}
-		// Add a function at the end of the file's last cell, as a person fixing
-		// the package by hand would.
-		content := readFile(t, r, o.Path)
-		content += fmt.Sprintf("\n// roundTripProbe%d was added in the generated file.\nfunc roundTripProbe%d() int { return %d }\n", i, i, i)
+		// Add a function at the end of a cell, as a person fixing the package by
+		// hand would.
+		probe := fmt.Sprintf("// roundTripProbe%d was added in the generated file.\nfunc roundTripProbe%d() int { return %d }\n", i, i, i)
+		content := insertInCell(t, r, o, readFile(t, r, o.Path), probe)
 		writeFile(t, r, o.Path, content)
 		edited[o.Path] = content
 	}
@@ -197,4 +197,55 @@ func BenchmarkExportAll(b *testing.B) {
 	for b.Loop() {
 		exportAll(b, r)
 	}
+}
+
+// insertInCell adds code at the end of the last cell of o that sync can take back
+// whole (one none of whose declarations a later cell replaced).
+func insertInCell(t testing.TB, r *Repo, o Output, content, code string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(o.Notebook)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb, err := ParseNotebook(o.Notebook, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, _, err := selectCells(nb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var same []*cellCode
+	for _, c := range cells {
+		if c.target == o.Target {
+			same = append(same, c)
+		}
+	}
+	markReplaced(o.Notebook, same)
+	pick := -1
+	for _, c := range same {
+		if _, ok := o.cells[c.index]; ok && len(c.replaced) == 0 {
+			pick = c.index
+		}
+	}
+	if pick < 0 {
+		t.Fatalf("%s: no cell that sync can take back whole", o.Path)
+	}
+	lines := strings.SplitAfter(content, "\n")
+	at := len(lines)
+	for i, l := range lines {
+		if strings.TrimSuffix(l, "\n") == Marker(o.Notebook, pick) {
+			at = len(lines)
+			for j := i + 1; j < len(lines); j++ {
+				if markerRE.MatchString(strings.TrimSuffix(lines[j], "\n")) {
+					at = j
+					break
+				}
+			}
+		}
+	}
+	if at == len(lines) {
+		return content + "\n" + code
+	}
+	return strings.Join(lines[:at], "") + code + "\n" + strings.Join(lines[at:], "")
 }
