@@ -117,9 +117,20 @@ func readCache(path string, key [32]byte) (*decoded, error) {
 	return d, nil
 }
 
-// writeCache stores d at path atomically.
-func writeCache(path string, key [32]byte, d *decoded) error {
-	h := cacheHeader{Version: cacheVersion, N: uint32(d.n), Rows: uint32(d.rows), Cols: uint32(d.cols), Key: key}
+// sourceError marks an error in the data being read (not in writing the
+// cache), so the caller reports it instead of falling back.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+// buildCache streams the training images of img (header already read and
+// checked to be [n rows cols]) into a decoded cache at path: decompress,
+// scale to float32 and write, one chunk at a time, so the first load never
+// holds the 188 MB of floats in memory; readCache then maps the file.
+func buildCache(path string, key [32]byte, img *idxStream, labels []uint8) error {
+	n, rows, cols := img.dims[0], img.dims[1], img.dims[2]
+	h := cacheHeader{Version: cacheVersion, N: uint32(n), Rows: uint32(rows), Cols: uint32(cols), Key: key}
 	copy(h.Magic[:], cacheMagic)
 	var head bytes.Buffer
 	if err := binary.Write(&head, binary.LittleEndian, &h); err != nil {
@@ -130,20 +141,25 @@ func writeCache(path string, key [32]byte, d *decoded) error {
 		if _, err := w.Write(head.Bytes()); err != nil {
 			return err
 		}
-		if littleEndian {
-			if _, err := w.Write(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(d.images))), 4*len(d.images))); err != nil {
+		px := make([]byte, 1<<16)
+		out := make([]byte, 4*len(px))
+		for done := 0; done < img.total; {
+			chunk := px[:min(len(px), img.total-done)]
+			if err := img.read(chunk, done); err != nil {
+				return &sourceError{err}
+			}
+			for i, v := range chunk {
+				binary.LittleEndian.PutUint32(out[4*i:], pixelBits[v])
+			}
+			if _, err := w.Write(out[:4*len(chunk)]); err != nil {
 				return err
 			}
-		} else {
-			b := make([]byte, 4*len(d.images))
-			for i, v := range d.images {
-				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-			}
-			if _, err := w.Write(b); err != nil {
-				return err
-			}
+			done += len(chunk)
 		}
-		_, err := w.Write(d.labels)
+		if err := img.finish(); err != nil {
+			return &sourceError{err}
+		}
+		_, err := w.Write(labels)
 		return err
 	})
 }
@@ -152,6 +168,14 @@ func writeCache(path string, key [32]byte, d *decoded) error {
 var pixelScale = func() (t [256]float32) {
 	for i := range t {
 		t[i] = float32(i) / 255
+	}
+	return
+}()
+
+// pixelBits holds the IEEE-754 bits of pixelScale, for writing the cache.
+var pixelBits = func() (t [256]uint32) {
+	for i, v := range pixelScale {
+		t[i] = math.Float32bits(v)
 	}
 	return
 }()

@@ -99,30 +99,43 @@ func loadDecoded(src Source) (*decoded, error) {
 	}
 	path := filepath.Join(dir, cacheFileName)
 	key := cacheKey(src)
-	d, err := readCache(path, key)
-	if err == nil {
+	// Any problem with the cache (missing, stale, unreadable) means rebuilding it.
+	if d, err := readCache(path, key); err == nil {
 		return d, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, errStaleCache) {
-		return nil, err
 	}
 	paths, err := Locate(src)
 	if err != nil {
 		return nil, err
 	}
+	labels, err := readLabels(src, paths[TrainLabels])
+	if err != nil {
+		return nil, err
+	}
+	img, err := openImages(paths[TrainImages], labels)
+	if err != nil {
+		return nil, err
+	}
+	defer img.Close()
+	if err = os.MkdirAll(dir, 0o755); err == nil {
+		if err = buildCache(path, key, img, labels.Data); err == nil {
+			var d *decoded
+			if d, err = readCache(path, key); err == nil {
+				return d, nil
+			}
+		}
+	}
+	var se *sourceError
+	if errors.As(err, &se) {
+		return nil, se.err
+	}
+	// The data is fine but the cache cannot be written: decode in memory.
+	fmt.Fprintf(os.Stderr, "data: warning: could not write the decoded cache %s (every load will decode again): %v\n", path, err)
 	images, labels, err := readPair(src, paths[TrainImages], paths[TrainLabels])
 	if err != nil {
 		return nil, err
 	}
-	d = &decoded{n: images.Dims[0], rows: images.Dims[1], cols: images.Dims[2],
-		images: toFloat32(images.Data), labels: labels.Data}
-	if err := os.MkdirAll(dir, 0o755); err == nil {
-		err = writeCache(path, key, d)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "data: warning: could not write the decoded cache %s (every load will decode again): %v\n", path, err)
-	}
-	return d, nil
+	return &decoded{n: images.Dims[0], rows: images.Dims[1], cols: images.Dims[2],
+		images: toFloat32(images.Data), labels: labels.Data}, nil
 }
 
 // LoadRaw finds, verifies and decodes all four files of src (training and
@@ -151,43 +164,56 @@ func LoadRaw(src Source) (*Raw, error) {
 // readPair decodes an images file and its labels file and checks that they
 // belong together: [n rows cols] and [n], labels below len(src.Classes).
 func readPair(src Source, imagesPath, labelsPath string) (images, labels *IDX, err error) {
-	// The two files decode at the same time: gunzipping the images is most of
-	// a first load.
-	type result struct {
-		x   *IDX
-		err error
+	if labels, err = readLabels(src, labelsPath); err != nil {
+		return nil, nil, err
 	}
-	ch := make(chan result, 1)
-	go func() {
-		x, err := ReadIDXFile(labelsPath)
-		ch <- result{x, err}
-	}()
-	images, err = ReadIDXFile(imagesPath)
-	r := <-ch
+	s, err := openImages(imagesPath, labels)
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.err != nil {
-		return nil, nil, r.err
+	defer s.Close()
+	data, err := s.readAll()
+	if err != nil {
+		return nil, nil, err
 	}
-	labels = r.x
-	if len(images.Dims) != 3 {
-		return nil, nil, fmt.Errorf("data: %s: %w: dimensions %v, want [n rows cols]", imagesPath, ErrShape, images.Dims)
+	return &IDX{Dims: s.dims, Data: data}, labels, nil
+}
+
+// readLabels decodes a labels file: [n], each below len(src.Classes).
+func readLabels(src Source, path string) (*IDX, error) {
+	labels, err := ReadIDXFile(path)
+	if err != nil {
+		return nil, err
 	}
 	if len(labels.Dims) != 1 {
-		return nil, nil, fmt.Errorf("data: %s: %w: dimensions %v, want [n]", labelsPath, ErrShape, labels.Dims)
-	}
-	if images.Dims[0] != labels.Dims[0] {
-		return nil, nil, fmt.Errorf("data: %w: %s has %d images, %s has %d labels",
-			ErrCountMismatch, imagesPath, images.Dims[0], labelsPath, labels.Dims[0])
+		return nil, fmt.Errorf("data: %s: %w: dimensions %v, want [n]", path, ErrShape, labels.Dims)
 	}
 	if k := len(src.Classes); k > 0 {
 		for i, l := range labels.Data {
 			if int(l) >= k {
-				return nil, nil, fmt.Errorf("data: %s: %w: label %d of item %d, %s has %d classes",
-					labelsPath, ErrBadLabel, l, i, src.Title, k)
+				return nil, fmt.Errorf("data: %s: %w: label %d of item %d, %s has %d classes",
+					path, ErrBadLabel, l, i, src.Title, k)
 			}
 		}
 	}
-	return images, labels, nil
+	return labels, nil
+}
+
+// openImages opens an images file and checks its header against its labels:
+// [n rows cols] with n the number of labels.
+func openImages(path string, labels *IDX) (*idxStream, error) {
+	s, err := openIDX(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.dims) != 3 {
+		s.Close()
+		return nil, fmt.Errorf("data: %s: %w: dimensions %v, want [n rows cols]", path, ErrShape, s.dims)
+	}
+	if s.dims[0] != labels.Dims[0] {
+		s.Close()
+		return nil, fmt.Errorf("data: %w: %s has %d images, its labels file has %d labels",
+			ErrCountMismatch, path, s.dims[0], labels.Dims[0])
+	}
+	return s, nil
 }

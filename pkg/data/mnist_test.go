@@ -319,3 +319,45 @@ func BenchmarkGetDataTouch(b *testing.B) {
 		}
 	}
 }
+
+// A corrupt images file found while streaming it into the cache is an error
+// naming it, and leaves no cache behind.
+func TestLoadTruncatedImagesLeavesNoCache(t *testing.T) {
+	set := makeTinySet(t, 12, 5)
+	// 12 images announced, 11.5 present; the checksum is of these bytes.
+	set.files[TrainImages] = gzipBytes(t, idxBytes([]uint32{12, 2, 3}, seq(69)))
+	src := set.source(t)
+	dir := t.TempDir()
+	set.writeTo(t, dir)
+	t.Setenv(src.EnvVar, dir)
+	_, err := Load(src)
+	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), set.names[TrainImages]) || !strings.Contains(err.Error(), "found 69") {
+		t.Fatalf("want ErrTruncated naming %s, got %v", set.names[TrainImages], err)
+	}
+	es, _ := os.ReadDir(src.CacheDir)
+	for _, e := range es {
+		t.Errorf("left in the cache directory: %s", e.Name())
+	}
+}
+
+// When the cache cannot be written the data still loads, decoded in memory.
+func TestLoadWithoutWritableCache(t *testing.T) {
+	set := makeTinySet(t, NTrain+NValid, 10)
+	src := set.source(t)
+	dir := t.TempDir()
+	set.writeTo(t, dir)
+	t.Setenv(src.EnvVar, dir)
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src.CacheDir = filepath.Join(blocker, "cache") // below a file: cannot be created
+	s, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 6 * (NTrain + NValid - NValid) // first pixel of the first validation image
+	if got, want := s.XValid.Data()[0], float32(byte(k*7+k/6))/255; got != want || s.YValid.Ints()[3] != (NTrain+3)%10 {
+		t.Fatalf("in-memory decode: pixel %v want %v, label %d", got, want, s.YValid.Ints()[3])
+	}
+}
