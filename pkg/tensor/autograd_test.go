@@ -333,3 +333,34 @@ func TestEmptyAndInPlace(t *testing.T) {
 		t.Error(s)
 	}
 }
+
+// TestStepAllocationsBounded runs the lesson's training step (batch
+// gather, Linear, ReLU, Linear, cross entropy, Backward, SGD) and checks
+// that, once warm, a step allocates a fixed small number of objects: the
+// outputs and closures of its ops, never gradient buffers again.
+func TestStepAllocationsBounded(t *testing.T) {
+	rng := NewRNG(3)
+	x := Rand(rng, 64, 20)
+	y := FromInts([]int{0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0}, 16).Reshape(16)
+	y = Cat([]*Tensor{y, y, y, y}, 0)
+	m := newMLP(rng, 20, 8, 5)
+	idx := Arange(16)
+	for range 3 {
+		m.step(x, y, idx, 0.1)
+	}
+	allocs := testing.AllocsPerRun(50, func() { m.step(x, y, idx, 0.1) })
+	t.Logf("%v allocations per step", allocs)
+	if allocs > 28 {
+		t.Errorf("a warm training step makes %v allocations, want at most 28", allocs)
+	}
+	var first float32
+	for i := range 30 {
+		l := m.step(x, y, idx, 0.1)
+		if i == 0 {
+			first = l
+		}
+		if i == 29 && !(l < first) {
+			t.Errorf("loss did not decrease over 30 steps: %v -> %v", first, l)
+		}
+	}
+}
