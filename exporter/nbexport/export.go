@@ -35,6 +35,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/mod/module"
 	"golang.org/x/tools/imports"
 )
 
@@ -143,6 +144,9 @@ func checkTarget(dir string) (string, error) {
 		dir == "." || dir == ".." || strings.HasPrefix(dir, "../") {
 		return "", fmt.Errorf("target %q must be a clean relative directory inside the repository, like pkg/learner", dir)
 	}
+	if err := module.CheckImportPath("example.com/" + dir); err != nil {
+		return "", fmt.Errorf("target %q is not a valid package directory: %v", dir, err)
+	}
 	name := path.Base(dir)
 	if !token.IsIdentifier(name) || name == "main" {
 		return "", fmt.Errorf("target %q: its last element %q must be a Go package name (it becomes the package clause)", dir, name)
@@ -192,18 +196,18 @@ var constraintSuffix = func() map[string]bool {
 	return m
 }()
 
-// ExportNotebook computes the files that nb's exported cells produce. module is the
+// ExportNotebook computes the files that nb's exported cells produce. modPath is the
 // Go module path of the repository (to recognise imports of a target package
 // itself). It returns the outputs sorted by path and warnings (redefinitions,
 // unknown directives); an error names the notebook and cell at fault.
-func ExportNotebook(nb *Notebook, module string) ([]Output, []string, error) {
-	return exportNotebook(nb, module, "")
+func ExportNotebook(nb *Notebook, modPath string) ([]Output, []string, error) {
+	return exportNotebook(nb, modPath, "")
 }
 
 // exportNotebook is ExportNotebook for a notebook of the repository at root, so
 // that goimports sees the other files of each target package (their top-level
 // names are not packages to look for). An empty root means none.
-func exportNotebook(nb *Notebook, module, root string) ([]Output, []string, error) {
+func exportNotebook(nb *Notebook, modPath, root string) ([]Output, []string, error) {
 	cells, warnings, err := selectCells(nb)
 	if err != nil || len(cells) == 0 {
 		return nil, warnings, err
@@ -221,7 +225,7 @@ func exportNotebook(nb *Notebook, module, root string) ([]Output, []string, erro
 	var outs []Output
 	for _, t := range targets {
 		warnings = append(warnings, markReplaced(nb.Path, byTarget[t])...)
-		o, err := assemble(nb.Path, t, module, root, byTarget[t], imps)
+		o, err := assemble(nb.Path, t, modPath, root, byTarget[t], imps)
 		if err != nil {
 			return nil, warnings, err
 		}
@@ -600,9 +604,9 @@ func applyCuts(src string, r [2]int, cuts [][2]int) string {
 }
 
 // assemble builds the file (and test file) of one target from its cells.
-func assemble(nbPath, target, module, root string, cells []*cellCode, nbImports []importSpec) ([]Output, error) {
+func assemble(nbPath, target, modPath, root string, cells []*cellCode, nbImports []importSpec) ([]Output, error) {
 	pkgName, _ := checkTarget(target)
-	selfPath := module + "/" + target
+	selfPath := modPath + "/" + target
 	selfNames := map[string]bool{pkgName: true}
 	exported := map[int]bool{}
 	for _, c := range cells {
