@@ -68,6 +68,7 @@ func snapshot(t testing.TB, root string) map[string][]byte {
 // added) and compares its exit code, output, and the files it wrote or removed
 // with want.txtar. Run `go test ./exporter -update` to rewrite the goldens.
 func TestGolden(t *testing.T) {
+	t.Setenv("GOWORK", "off") // the temporary repositories stand alone
 	dirs, err := filepath.Glob(filepath.Join("testdata", "cases", "*"))
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no cases in testdata/cases: %v", err)

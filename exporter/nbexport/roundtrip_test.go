@@ -73,6 +73,7 @@ func goCmd(t testing.TB, dir string, args ...string) {
 // tests the targets, then edits each generated file, syncs, and exports again:
 // the edited files must come back byte for byte and -check must be clean.
 func roundTrip(t *testing.T, src string) {
+	t.Setenv("GOWORK", "off") // the copy stands alone
 	r := copyRepo(t, src)
 	p := exportAll(t, r)
 	if len(p.Files) == 0 {

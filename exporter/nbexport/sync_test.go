@@ -18,6 +18,7 @@ const syncNB = "notebooks/01_sync.ipynb"
 // exports again: the edited files must come back byte for byte, and the notebook
 // must differ only in the edited cells' sources.
 func TestSyncRoundTrip(t *testing.T) {
+	t.Setenv("GOWORK", "off") // the copy stands alone
 	r := testRepo(t, "sync")
 	exportAll(t, r)
 	nbFile := filepath.Join(r.Root, syncNB)
