@@ -235,3 +235,33 @@ func BenchmarkMLPStep(b *testing.B) {
 	b.Run("784-1000-10-bs512", func(b *testing.B) { benchMLP(b, 1000, 512) })
 
 }
+
+// BenchmarkMatMulPaired alternates MatMul and a direct Sgemm call of the
+// same size and reports the ratio of their best times (ours/direct), which
+// stays meaningful when other jobs share the machine.
+func BenchmarkMatMulPaired(b *testing.B) {
+	impl := blas32.Implementation()
+	for _, c := range lessonMM {
+		x, w := randT(1, c.n, c.k), randT(2, c.k, c.m)
+		out := make([]float32, c.n*c.m)
+		b.Run(c.name, func(b *testing.B) {
+			var bestOurs, bestDirect time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				x.MatMul(w)
+				t1 := time.Now()
+				impl.Sgemm(blas.NoTrans, blas.NoTrans, c.n, c.m, c.k, 1, x.data, c.k, w.data, c.m, 0, out, c.m)
+				t2 := time.Now()
+				if d := t1.Sub(t0); bestOurs == 0 || d < bestOurs {
+					bestOurs = d
+				}
+				if d := t2.Sub(t1); bestDirect == 0 || d < bestDirect {
+					bestDirect = d
+				}
+			}
+			b.ReportMetric(float64(bestOurs.Nanoseconds()), "best-ns/matmul")
+			b.ReportMetric(float64(bestDirect.Nanoseconds()), "best-ns/sgemm")
+			b.ReportMetric(float64(bestOurs)/float64(bestDirect), "ratio")
+		})
+	}
+}
