@@ -494,7 +494,12 @@ func encodeSource(raw []byte, span [2]int, src string, asLines, crlf bool) []byt
 		for i, l := range lines {
 			enc[i] = pyString(l)
 		}
-		return []byte("[" + strings.Join(enc, ", ") + "]")
+		// Python's compact form puts a space after separators; Go's and others' do not.
+		sep := ","
+		if bytes.Contains(raw, []byte(`": `)) {
+			sep = ", "
+		}
+		return []byte("[" + strings.Join(enc, sep) + "]")
 	}
 	lineStart := bytes.LastIndexByte(raw[:span[0]], '\n') + 1
 	keyLine := raw[lineStart:span[0]]

@@ -1,6 +1,7 @@
 package nbexport
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -194,4 +195,72 @@ func TestSyncAfterCellsMoved(t *testing.T) {
 	if readFile(t, r, syncNB) != string(moved) {
 		t.Error("the notebook was written despite the error")
 	}
+}
+
+// TestSyncKeepsOtherLayouts: in a notebook not written by Jupyter (compact JSON,
+// or two-space indentation), sync still changes only the edited cell's source.
+func TestSyncKeepsOtherLayouts(t *testing.T) {
+	for name, marshal := range map[string]func(any) ([]byte, error){
+		"compact":  json.Marshal,
+		"indent 2": func(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") },
+		"python compact": func(v any) ([]byte, error) {
+			b, err := json.Marshal(v)
+			return bytes.ReplaceAll(bytes.ReplaceAll(b, []byte(`":`), []byte(`": `)), []byte(`","`), []byte(`", "`)), err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := testRepo(t, "sync")
+			var nb any
+			if err := json.Unmarshal([]byte(readFile(t, r, syncNB)), &nb); err != nil {
+				t.Fatal(err)
+			}
+			before, err := marshal(nb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, r, syncNB, string(before))
+			exportAll(t, r)
+			writeFile(t, r, "pkg/demo/nb01_sync.go", replaceOnce(t, readFile(t, r, "pkg/demo/nb01_sync.go"), "func Two() int { return 2 }", "func Two() int { return 2 + 0 }"))
+			if _, err := r.Sync([]string{syncNB}); err != nil {
+				t.Fatal(err)
+			}
+			after := []byte(readFile(t, r, syncNB))
+			sb, err := sourceSpans(before)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sa, err := sourceSpans(after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const edited = 4
+			if string(before[:sb[edited][0]]) != string(after[:sa[edited][0]]) || string(before[sb[edited][1]:]) != string(after[sa[edited][1]:]) {
+				t.Errorf("bytes outside cell %d's source changed:\n%s", edited, after)
+			}
+			got, err := ParseNotebook(syncNB, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(got.Cells[edited].Source, "return 2 + 0") || !got.Cells[edited].AsLines {
+				t.Errorf("cell %d: %+v", edited, got.Cells[edited])
+			}
+			exportAll(t, r)
+			if diff, _ := r.Check(mustPlan(t, r)); diff != "" {
+				t.Errorf("not clean after sync and export:\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustPlan(t testing.TB, r *Repo) *Plan {
+	t.Helper()
+	nbs, err := r.Notebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.Plan(nbs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
