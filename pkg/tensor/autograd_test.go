@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -362,5 +363,22 @@ func TestStepAllocationsBounded(t *testing.T) {
 		if i == 29 && !(l < first) {
 			t.Errorf("loss did not decrease over 30 steps: %v -> %v", first, l)
 		}
+	}
+}
+
+// TestReluKinks pins the gradient at and around the kink (0 at a == v, as
+// PyTorch's relu and clamp(min)) and the handling of -0 and infinities.
+func TestReluKinks(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	x := New([]float32{-1, negZero, 0, 1e-30, 2, float32(math.Inf(1)), float32(math.Inf(-1))}).SetRequiresGrad(true)
+	x.Relu().BackwardWith(Full(3, 7))
+	if got := x.Grad().String(); got != "tensor([0., 0., 0., 3., 3., 3., 0.])" {
+		t.Errorf("relu grad %s", got)
+	}
+	y := New([]float32{0.5, 1, 1.5}).SetRequiresGrad(true)
+	out := y.Maximum(1)
+	out.BackwardWith(Ones(3))
+	if got := out.String() + " " + y.Grad().String(); got != "tensor([1.0000, 1.0000, 1.5000]) tensor([0., 0., 1.])" {
+		t.Errorf("maximum: %s", got)
 	}
 }

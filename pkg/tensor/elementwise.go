@@ -294,40 +294,33 @@ func (t *Tensor) Relu() *Tensor { return t.clampMin("relu", 0) }
 //	out = max(a, v);  ∂a = g where a > v, else 0
 func (t *Tensor) Maximum(v float32) *Tensor { return t.clampMin("maximum", v) }
 
+// clampMin computes max(a, v) and its gradient without branches: with
+// random signs a branch per element mispredicts half the time, which made
+// ReLU five times slower on the large model.
 func (t *Tensor) clampMin(op string, v float32) *Tensor {
 	out := unaryOut(t, scalarDType(t, v))
 	x := t.data
 	y := out.data[:len(x)]
 	for i, a := range x {
-		if a > v {
-			y[i] = a
-		} else {
-			y[i] = v
-		}
+		y[i] = max(a, v)
 	}
 	if !needs1(t) {
 		return out
 	}
 	return record1(out, func(g []float32) {
-		unaryGrad(t, func(dst []float32, acc bool) {
-			x := x[:len(dst)]
-			g := g[:len(dst)]
+		dst, acc := t.gradBuf()
+		x, g := x[:len(dst)], g[:len(dst)]
+		for i, a := range x {
+			// All ones where a > v, i.e. where a-v is positive and not
+			// zero (exact for floats: a ≠ v implies a-v ≠ 0).
+			u := int32(math.Float32bits(a - v))
+			m := uint32(-u>>31) &^ uint32(u>>31)
+			r := math.Float32frombits(math.Float32bits(g[i]) & m)
 			if acc {
-				for i, a := range x {
-					if a > v {
-						dst[i] += g[i]
-					}
-				}
-				return
+				r += dst[i]
 			}
-			for i, a := range x {
-				if a > v {
-					dst[i] = g[i]
-				} else {
-					dst[i] = 0
-				}
-			}
-		})
+			dst[i] = r
+		}
 	}, t)
 }
 
