@@ -173,3 +173,20 @@ func TestGradComposite(t *testing.T) {
 	}
 	gradCheck(t, "mlp", f, randT(2, 4, 5), randT(3, 4), randT(4, 3, 4), randT(5, 3))
 }
+
+// TestGradNewOp checks a custom op built on NewOp and AccumulateGrad (the
+// fused cross entropy of bench_test.go), and that NewOp records nothing
+// when no input needs a gradient.
+func TestGradNewOp(t *testing.T) {
+	target := FromInts([]int{1, 0, 3, 3, 2})
+	gradCheck(t, "cross entropy (NewOp)", func(in []*Tensor) *Tensor { return crossEntropy(in[0], target) }, randT(1, 5, 4))
+	if out := crossEntropy(randT(2, 5, 4), target); out.RequiresGrad() {
+		t.Error("NewOp recorded an op on inputs that need no gradient")
+	}
+	x := randT(3, 5, 4).SetRequiresGrad(true)
+	var out *Tensor
+	NoGrad(func() { out = crossEntropy(x, target) })
+	if out.RequiresGrad() {
+		t.Error("NewOp recorded an op inside NoGrad")
+	}
+}
