@@ -13,11 +13,6 @@ ifneq ($(OPENBLAS_CORETYPE),)
 export OPENBLAS_CORETYPE
 endif
 
-# With Debian's libopenblas-dev, pkg/tensor multiplies through OpenBLAS (cgo);
-# otherwise through gonum's pure-Go BLAS. `make test` runs both when it can.
-OPENBLAS := $(shell scripts/openblas-available && echo yes)
-GOTAGS := $(if $(OPENBLAS),-tags=openblas)
-
 # The Go tools (gonb, goimports, gopls) live in .cache/bin.
 export PATH := $(CURDIR)/.cache/bin:$(PATH)
 
@@ -35,14 +30,7 @@ lab: setup
 	@scripts/lab
 
 test: setup
-	go vet $(GOTAGS) ./...
-	go test $(GOTAGS) ./...
-ifneq ($(OPENBLAS),)
-	@# The default build (no tag) is what a learner without OpenBLAS gets: test it too.
-	@if [ -d pkg/tensor ]; then echo "go test ./pkg/tensor/... (pure-Go BLAS)"; go vet ./pkg/tensor/... && go test ./pkg/tensor/...; fi
-endif
-	@if [ -d exporter ]; then echo "go run ./exporter -check"; go run ./exporter -check; else echo "no exporter/ yet: skipping go run ./exporter -check"; fi
-	.venv/bin/pytest tests/
+	@scripts/test
 
 export:
 	go run ./exporter

@@ -274,7 +274,11 @@ def test_makefile_and_ci_use_the_same_scripts():
     assert "scripts/setup" in makefile_recipe("setup")
     lab = makefile_recipe("lab")
     assert re.match(r"^lab: setup\b", lab) and "scripts/lab" in lab, lab
-    assert re.match(r"^test: setup\b", makefile_recipe("test"))
+    test = makefile_recipe("test")
+    assert re.match(r"^test: setup\b", test) and "scripts/test" in test, test
+    steps = (ROOT / "scripts" / "test").read_text()
+    for step in ("go vet", "go test", "./exporter -check", "pytest tests/"):
+        assert step in steps, f"scripts/test does not run {step}"
     ci = [l for l in (ROOT / ".ci" / "run").read_text().splitlines() if l.strip() and not l.startswith("#")]
     assert ci == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', "make test"], ci
 
