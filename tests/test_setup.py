@@ -200,14 +200,18 @@ def path_without(tmp_path, names):
     [({"go", "gofmt"}, "install Go"), ({"python3", "python", "pip", "pip3"}, "install Python")],
 )
 def test_setup_names_missing_prerequisite(tmp_path, missing, hint):
-    stamps = sorted(p.stat().st_mtime_ns for p in (ROOT / ".cache" / "stamps").iterdir())
+    def stamp_times():
+        d = ROOT / ".cache" / "stamps"
+        return sorted((p.name, p.stat().st_mtime_ns) for p in d.iterdir()) if d.is_dir() else []
+
+    stamps = stamp_times()
     env = {**os.environ, "PATH": path_without(tmp_path, missing)}
     r = run(["bash", str(ROOT / "scripts" / "setup")], env=env)
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and hint in lines[0], r.stderr
     assert r.stdout == ""
-    assert sorted(p.stat().st_mtime_ns for p in (ROOT / ".cache" / "stamps").iterdir()) == stamps
+    assert stamp_times() == stamps, "a failed set-up must not mark anything as installed"
 
 
 def test_openblas_coretype_detection(tmp_path):
