@@ -17,7 +17,7 @@ endif
 export PATH := $(CURDIR)/.cache/bin:$(PATH)
 
 help:
-	@echo "make setup   install what is missing: .venv (JupyterLab), Go tools, the GoNB kernel, OpenBLAS, Chromium"
+	@echo "make setup   install what is missing: .venv (JupyterLab), Go tools, the GoNB kernel, Debian packages"
 	@echo "make lab     setup, then JupyterLab on notebooks/ at 127.0.0.1:\$${PORT:-8888} (PORT=... to change)"
 	@echo "make test    setup, then go vet, go test, the exporter's -check and the end-to-end tests"
 	@echo "make export  export the notebooks' tagged cells into the Go packages"
