@@ -1,20 +1,26 @@
 package tensor
 
+import "gonum.org/v1/gonum/blas/blas32"
+
 // Slice kernels: the inner loops of every elementwise op. Each works on
 // whole contiguous slices, so the per-element cost is a plain loop the
 // compiler can keep in registers (no calls, no interface dispatch).
 
+// blasMinLen is the length from which addTo and axpy hand the loop to
+// BLAS's vectorised Saxpy (assembly in gonum, AVX in OpenBLAS); below it
+// the call costs more than the plain loop.
+const blasMinLen = 256
+
 // addTo computes dst[i] += x[i].
-func addTo(dst, x []float32) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] += v
-	}
-}
+func addTo(dst, x []float32) { axpy(dst, 1, x) }
 
 // axpy computes dst[i] += a*x[i].
 func axpy(dst []float32, a float32, x []float32) {
 	x = x[:len(dst)]
+	if len(dst) >= blasMinLen {
+		blas32.Implementation().Saxpy(len(dst), a, x, 1, dst, 1)
+		return
+	}
 	for i, v := range x {
 		dst[i] += a * v
 	}

@@ -1,7 +1,10 @@
 package tensor
 
 import (
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // Matrix products go through gonum's blas32 interface: pure-Go kernels by
@@ -99,26 +102,44 @@ func Linear(x, w, b *Tensor) *Tensor {
 		}
 		if b != nil && b.requiresGrad {
 			gb, ok := b.gradBuf()
-			if !ok {
-				if n == 0 {
-					clear(gb)
-				} else {
-					copy(gb, g[:nout])
-				}
-				for r := 1; r < n; r++ {
-					addTo(gb, g[r*nout:(r+1)*nout])
-				}
-			} else {
-				for r := 0; r < n; r++ {
-					addTo(gb, g[r*nout:(r+1)*nout])
-				}
-			}
+			sumRows(gb, g, n, nout, betaFor(ok))
 		}
 	}
 	if b == nil {
 		return record2(out, back, x, w)
 	}
 	return recordN(out, back, []*Tensor{x, w, b})
+}
+
+// sumRows computes dst = beta·dst + Σᵢ rowᵢ(g) for g holding n rows of m,
+// as one BLAS matrix-vector product gᵀ·1 (the bias gradient).
+func sumRows(dst, g []float32, n, m int, beta float32) {
+	if n == 0 || m == 0 {
+		if beta == 0 {
+			clear(dst)
+		}
+		return
+	}
+	blas32.Implementation().Sgemv(blas.Trans, n, m, 1, g, m, onesOf(n), 1, beta, dst, 1)
+}
+
+// ones is a shared read-only vector of ones, grown as needed.
+var ones struct {
+	sync.Mutex
+	v []float32
+}
+
+func onesOf(n int) []float32 {
+	ones.Lock()
+	defer ones.Unlock()
+	if len(ones.v) < n {
+		v := make([]float32, max(n, 2*len(ones.v)))
+		for i := range v {
+			v[i] = 1
+		}
+		ones.v = v // a new slice: callers holding the old one keep valid ones
+	}
+	return ones.v[:n]
 }
 
 // transpose writes the transpose of the r×c matrix src into dst (c×r),
