@@ -152,12 +152,11 @@ func Locate(src Source) ([4]string, error) {
 			return paths, err
 		}
 	}
-	cache, err := src.cacheDir()
-	if err != nil {
-		return paths, err
-	}
-	if ok, err := try(cache, "cache"); ok || err != nil {
-		return paths, err
+	cache, cacheErr := src.cacheDir()
+	if cacheErr == nil {
+		if ok, err := try(cache, "cache"); ok || err != nil {
+			return paths, err
+		}
 	}
 	if src.GoModule != "" {
 		dir, err := goModuleDir(src.GoModule)
@@ -173,6 +172,9 @@ func Locate(src Source) ([4]string, error) {
 		}
 	}
 	if mirrors := src.mirrors(); len(mirrors) > 0 {
+		if cacheErr != nil {
+			return paths, cacheErr
+		}
 		if err := downloadAll(src, mirrors, cache); err != nil {
 			return paths, err
 		}

@@ -105,15 +105,16 @@ func Load(src Source) (*Split, error) {
 // loadDecoded returns the decoded training set from the cache, building the
 // cache first when it is missing or stale.
 func loadDecoded(src Source) (*decoded, error) {
-	dir, err := src.cacheDir()
-	if err != nil {
-		return nil, err
-	}
+	// Without a cache directory (no $HOME) the data still loads, decoded
+	// in memory, with the warning below.
+	dir, dirErr := src.cacheDir()
 	path := filepath.Join(dir, cacheFileName)
 	key := cacheKey(src)
 	// Any problem with the cache (missing, stale, unreadable) means rebuilding it.
-	if d, err := readCache(path, key); err == nil {
-		return d, nil
+	if dirErr == nil {
+		if d, err := readCache(path, key); err == nil {
+			return d, nil
+		}
 	}
 	paths, err := Locate(src)
 	if err != nil {
@@ -128,7 +129,10 @@ func loadDecoded(src Source) (*decoded, error) {
 		return nil, err
 	}
 	defer img.Close()
-	if err = os.MkdirAll(dir, 0o755); err == nil {
+	if err = dirErr; err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err == nil {
 		if err = buildCache(path, key, img, labels.Data); err == nil {
 			var d *decoded
 			if d, err = readCache(path, key); err == nil {

@@ -360,4 +360,15 @@ func TestLoadWithoutWritableCache(t *testing.T) {
 	if got, want := s.XValid.Data()[0], float32(byte(k*7+k/6))/255; got != want || s.YValid.Ints()[3] != (NTrain+3)%10 {
 		t.Fatalf("in-memory decode: pixel %v want %v, label %d", got, want, s.YValid.Ints()[3])
 	}
+
+	// No cache directory at all (no $HOME): the same.
+	src.CacheDir = ""
+	t.Setenv("HOME", "")
+	t.Setenv("XDG_CACHE_HOME", "")
+	if _, err := os.UserCacheDir(); err == nil {
+		return // this system has a cache directory without $HOME
+	}
+	if s, err = Load(src); err != nil || s.XTrain.Shape()[0] != NTrain {
+		t.Fatalf("without a cache directory: %v", err)
+	}
 }
