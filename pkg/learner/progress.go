@@ -5,6 +5,8 @@ import (
 	"html"
 	"io"
 	"os"
+	"reflect"
+	"runtime"
 	"strings"
 	"time"
 
@@ -13,8 +15,8 @@ import (
 
 // ProgressBar is a callback that shows how far training has come, as
 // fastprogress does for fastai: in a GoNB notebook, an HTML block updated in
-// place (a bar over the epochs, one over the current loader's batches, and a
-// table of the finished epochs' statistics); in a terminal, a text bar
+// place (a bar over the epochs, a table of the finished epochs' statistics,
+// a bar over the current loader's batches); in a terminal, a text bar
 // redrawn with carriage returns and one line per finished epoch; nothing
 // otherwise (output to a file or a pipe). Statistics come from the runner's
 // "avg_stats" callback when it has one.
@@ -34,20 +36,32 @@ type ProgressBar struct {
 	epochT time.Time
 	drawn  time.Time
 	batch  int
-	rows   []string // finished epochs, as text lines
-	width  int      // length of the last text line, to blank it out
-	closed bool     // text line ended with a newline
+	rows   []epochRow
+	width  int  // length of the last text line, to blank it out
+	closed bool // text line ended with a newline
+}
+
+// epochRow is one finished epoch: its statistics (loss then metrics; nil
+// when the pass did not run or there is no avg_stats callback) and duration.
+type epochRow struct {
+	epoch        int
+	train, valid []float64
+	took         time.Duration
 }
 
 // NewProgressBar returns a progress bar that draws HTML in GoNB, text when
 // standard output is a terminal, and nothing otherwise.
-func NewProgressBar() *ProgressBar {
+func NewProgressBar() *ProgressBar { return newProgressBar(gonbui.IsNotebook, os.Stdout) }
+
+// newProgressBar chooses the bar's output: HTML in a notebook, text on stdout
+// when it is a character device (a terminal, or /dev/null), none otherwise.
+func newProgressBar(inNotebook bool, stdout *os.File) *ProgressBar {
 	p := &ProgressBar{MinInterval: 100 * time.Millisecond, Width: 30}
 	switch {
-	case gonbui.IsNotebook:
+	case inNotebook:
 		p.html = true
-	case isTerminal(os.Stdout):
-		p.out = os.Stdout
+	case isTerminal(stdout):
+		p.out = stdout
 	}
 	return p
 }
@@ -102,14 +116,14 @@ func (p *ProgressBar) AfterBatch() bool {
 
 // AfterEpoch adds the epoch's statistics.
 func (p *ProgressBar) AfterEpoch() bool {
-	row := fmt.Sprintf("epoch %d/%d  %s", p.Epoch+1, p.Epochs, fmtDuration(time.Since(p.epochT)))
-	for _, s := range p.stats() {
-		row += "  " + s
+	row := epochRow{epoch: p.Epoch, took: time.Since(p.epochT)}
+	if s := p.avgStats(); s != nil {
+		row.train, row.valid = statsOf(s.TrainStats), statsOf(s.ValidStats)
 	}
 	p.rows = append(p.rows, row)
 	p.batch = 0
 	if p.out != nil {
-		p.writeLine(row)
+		p.writeLine(p.rowLine(row))
 		fmt.Fprintln(p.out)
 		p.closed = true
 	}
@@ -128,19 +142,33 @@ func (p *ProgressBar) AfterFit() bool {
 	return false
 }
 
-// stats returns the latest statistics of the runner's AvgStatsCallback.
-func (p *ProgressBar) stats() []string {
-	cb, ok := p.Callback("avg_stats").(*AvgStatsCallback)
-	if !ok {
+// avgStats returns the runner's AvgStatsCallback, or nil.
+func (p *ProgressBar) avgStats() *AvgStatsCallback {
+	cb, _ := p.Callback("avg_stats").(*AvgStatsCallback)
+	return cb
+}
+
+// statsOf returns the averages of s, or nil before its first batch.
+func statsOf(s *AvgStats) []float64 {
+	if s.Count == 0 {
 		return nil
 	}
-	var out []string
+	return s.AvgStats()
+}
+
+// liveStats returns the running statistics as text ("train: [...]").
+func (p *ProgressBar) liveStats() string {
+	cb := p.avgStats()
+	if cb == nil {
+		return ""
+	}
+	var parts []string
 	for _, s := range []*AvgStats{cb.TrainStats, cb.ValidStats} {
 		if s.Count > 0 {
-			out = append(out, s.String())
+			parts = append(parts, s.String())
 		}
 	}
-	return out
+	return strings.Join(parts, "  ")
 }
 
 func (p *ProgressBar) phase() string {
@@ -154,13 +182,25 @@ func (p *ProgressBar) phase() string {
 func (p *ProgressBar) line() string {
 	done := 0
 	if p.Iters > 0 {
-		done = p.batch * p.Width / p.Iters
+		done = min(p.batch*p.Width/p.Iters, p.Width)
 	}
 	s := fmt.Sprintf("epoch %d/%d %s [%s%s] %d/%d %s", p.Epoch+1, p.Epochs, p.phase(),
 		strings.Repeat("#", done), strings.Repeat(".", p.Width-done), p.batch, p.Iters,
 		fmtDuration(time.Since(p.start)))
-	for _, st := range p.stats() {
+	if st := p.liveStats(); st != "" {
 		s += "  " + st
+	}
+	return s
+}
+
+// rowLine is the text of a finished epoch.
+func (p *ProgressBar) rowLine(r epochRow) string {
+	s := fmt.Sprintf("epoch %d/%d  %s", r.epoch+1, p.Epochs, fmtDuration(r.took))
+	if r.train != nil {
+		s += fmt.Sprintf("  train: %.6f", r.train)
+	}
+	if r.valid != nil {
+		s += fmt.Sprintf("  valid: %.6f", r.valid)
 	}
 	return s
 }
@@ -190,30 +230,92 @@ func (p *ProgressBar) writeLine(s string) {
 	p.width, p.closed = len(s), false
 }
 
-// htmlBlock renders the state as HTML: the bar over epochs, the finished
-// epochs, and the bar over the current pass.
+// htmlBlock renders the state as HTML: the bar over epochs, a table of the
+// finished epochs, and the bar over the current pass.
 func (p *ProgressBar) htmlBlock() string {
 	var b strings.Builder
-	epochsDone := len(p.rows)
-	fmt.Fprintf(&b, `<div style="font-family:monospace;white-space:pre">`+
-		`<progress value="%d" max="%d" style="width:300px"></progress> %d/%d epochs %s<br>`,
-		epochsDone, p.Epochs, epochsDone, p.Epochs, fmtDuration(time.Since(p.start)))
-	for _, r := range p.rows {
-		b.WriteString(html.EscapeString(r) + "<br>")
-	}
-	if epochsDone < p.Epochs {
-		fmt.Fprintf(&b, `<progress value="%d" max="%d" style="width:300px"></progress> %s %d/%d`,
-			p.batch, p.Iters, p.phase(), p.batch, p.Iters)
-		for _, st := range p.stats() {
-			b.WriteString("  " + html.EscapeString(st))
+	done := len(p.rows)
+	fmt.Fprintf(&b, `<div style="font-family:monospace">`+
+		`<div><progress value="%d" max="%d" style="width:300px"></progress> %d/%d epochs %s</div>`,
+		done, p.Epochs, done, p.Epochs, fmtDuration(time.Since(p.start)))
+	if done > 0 {
+		b.WriteString(`<table style="margin:4px 0"><tr><th>epoch</th>`)
+		names := p.columns()
+		for _, n := range names {
+			fmt.Fprintf(&b, "<th>%s</th>", html.EscapeString(n))
 		}
+		b.WriteString("<th>time</th></tr>")
+		for _, r := range p.rows {
+			fmt.Fprintf(&b, "<tr><td>%d</td>", r.epoch+1)
+			for _, v := range cells(r, len(names)) {
+				fmt.Fprintf(&b, "<td>%s</td>", v)
+			}
+			fmt.Fprintf(&b, "<td>%s</td></tr>", fmtDuration(r.took))
+		}
+		b.WriteString("</table>")
+	}
+	if done < p.Epochs {
+		fmt.Fprintf(&b, `<div><progress value="%d" max="%d" style="width:300px"></progress> %s %d/%d %s</div>`,
+			p.batch, p.Iters, p.phase(), p.batch, p.Iters, html.EscapeString(p.liveStats()))
 	}
 	b.WriteString("</div>")
 	return b.String()
 }
 
-// fmtDuration prints d as mm:ss, as fastprogress does.
+// columns names the statistics of the table: "train loss", "train
+// accuracy", ..., "valid loss", ...; none without an avg_stats callback.
+func (p *ProgressBar) columns() []string {
+	cb := p.avgStats()
+	if cb == nil {
+		return nil
+	}
+	var names []string
+	for _, phase := range []string{"train", "valid"} {
+		names = append(names, phase+" loss")
+		for i, m := range cb.TrainStats.Metrics {
+			names = append(names, phase+" "+metricName(m, i))
+		}
+	}
+	return names
+}
+
+// cells formats a row's statistics for n columns (train then valid), with
+// blanks where a pass did not run.
+func cells(r epochRow, n int) []string {
+	out := make([]string, 0, n)
+	for _, vals := range [][]float64{r.train, r.valid} {
+		for i := range n / 2 {
+			if i < len(vals) {
+				out = append(out, fmt.Sprintf("%.6f", vals[i]))
+			} else {
+				out = append(out, "")
+			}
+		}
+	}
+	return out
+}
+
+// metricName names a metric after its function (nn.Accuracy is "accuracy"),
+// or "metric i" for a closure.
+func metricName(m Metric, i int) string {
+	f := runtime.FuncForPC(reflect.ValueOf(m).Pointer())
+	if f == nil {
+		return fmt.Sprintf("metric %d", i)
+	}
+	name := f.Name()
+	name = name[strings.LastIndex(name, ".")+1:]
+	if name == "" || strings.HasPrefix(name, "func") || strings.HasSuffix(name, "-fm") {
+		return fmt.Sprintf("metric %d", i)
+	}
+	return Camel2Snake(name)
+}
+
+// fmtDuration prints d as seconds with a tenth ("4.2s") under a minute, as
+// mm:ss above, as fastprogress does.
 func fmtDuration(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
 	s := int(d.Round(time.Second) / time.Second)
 	return fmt.Sprintf("%02d:%02d", s/60, s%60)
 }

@@ -2,11 +2,15 @@ package learner
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fastgo/fastgo/pkg/nn"
+	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
 func TestTextProgressBar(t *testing.T) {
@@ -41,7 +45,7 @@ func TestTextProgressBar(t *testing.T) {
 			}
 		}
 		summary := strings.TrimRight(draws[5], " ")
-		re := regexp.MustCompile(`^epoch ` + string(rune('1'+e)) + `/2  \d\d:\d\d  train: \[[0-9.]+ [0-9.]+\]  valid: \[[0-9.]+ [0-9.]+\]$`)
+		re := regexp.MustCompile(`^epoch ` + string(rune('1'+e)) + `/2  \d+\.\ds  train: \[[0-9.]+ [0-9.]+\]  valid: \[[0-9.]+ [0-9.]+\]$`)
 		if !re.MatchString(summary) {
 			t.Errorf("epoch %d summary %q", e+1, summary)
 		}
@@ -68,25 +72,66 @@ func TestProgressBarThrottles(t *testing.T) {
 	}
 }
 
-func TestProgressBarOffWritesNothing(t *testing.T) {
-	bar := &ProgressBar{MinInterval: 0, Width: 10} // neither notebook nor terminal
+func TestProgressBarChoosesOutput(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// A pipe is neither a notebook nor a terminal: the bar is off and a fit
+	// writes nothing to it.
+	bar := newProgressBar(false, w)
 	if bar.on() {
-		t.Fatal("a bar without output is on")
+		t.Fatal("bar on for a pipe")
 	}
 	NewRunner([]Callback{bar}).Fit(1, testLearner(testBunch(8, 4, 4, 4), 0.1))
+	w.Close()
+	if out, _ := io.ReadAll(r); len(out) != 0 {
+		t.Errorf("an off bar wrote %q", out)
+	}
+	if b := newProgressBar(true, w); !b.html || b.out != nil {
+		t.Errorf("in a notebook: html %v, text output %v", b.html, b.out)
+	}
+	// /dev/null is a character device, as a terminal is.
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		defer null.Close()
+		if b := newProgressBar(false, null); b.out != null || b.html {
+			t.Errorf("on a character device: text output %v, html %v", b.out, b.html)
+		}
+	}
 }
 
 func TestHTMLBlock(t *testing.T) {
 	bar := &ProgressBar{Width: 10}
-	run := NewRunner([]Callback{bar})
+	run := NewRunner([]Callback{bar, NewAvgStatsCallback(nn.Accuracy, func(p, t *tensor.Tensor) float32 { return 0 })})
 	run.Epochs, run.Iters, run.InTrain = 3, 98, true
-	bar.batch, bar.rows = 45, []string{"epoch 1/3  00:01  train: [0.5 0.9] <x>"}
+	bar.batch = 45
+	bar.rows = []epochRow{{epoch: 0, train: []float64{0.5, 0.9, 0}, valid: []float64{0.25, 0.95, 0}, took: 1500 * time.Millisecond}}
 	h := bar.htmlBlock()
 	for _, want := range []string{
-		`<progress value="1" max="3"`, "1/3 epochs", `<progress value="45" max="98"`, "train 45/98", "&lt;x&gt;",
+		`<progress value="1" max="3"`, "1/3 epochs",
+		"<th>epoch</th><th>train loss</th><th>train accuracy</th><th>train metric 1</th><th>valid loss</th><th>valid accuracy</th><th>valid metric 1</th><th>time</th>",
+		"<tr><td>1</td><td>0.500000</td><td>0.900000</td><td>0.000000</td><td>0.250000</td><td>0.950000</td><td>0.000000</td><td>1.5s</td></tr>",
+		`<progress value="45" max="98"`, "train 45/98",
 	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML block lacks %q:\n%s", want, h)
+		}
+	}
+	// A finished fit shows no bar over a pass.
+	run.Epochs = 1
+	if h := bar.htmlBlock(); strings.Count(h, "<progress") != 1 {
+		t.Errorf("finished fit: %d progress bars in %s", strings.Count(h, "<progress"), h)
+	}
+}
+
+func TestFmtDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0.0s", 1234 * time.Millisecond: "1.2s", 59*time.Second + 940*time.Millisecond: "59.9s",
+		time.Minute: "01:00", 83*time.Second + 600*time.Millisecond: "01:24", 61 * time.Minute: "61:00",
+	} {
+		if got := fmtDuration(d); got != want {
+			t.Errorf("fmtDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
