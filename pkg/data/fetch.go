@@ -91,7 +91,9 @@ var FashionMNIST = Source{
 	Title:      "Fashion-MNIST",
 	EnvVar:     "FASTGO_FASHION_MNIST_DIR",
 	SystemDirs: []string{"/usr/share/datasets/fashion-mnist"},
-	Mirrors:    nil, // upstream publishes MD5 sums only; set Mirrors and Files to use one
+	// Upstream's .gz files differ from Debian's recompressed ones: a
+	// mirror of them needs their SHA-256 digests added to Files.
+	Mirrors: nil,
 	Files: [4]File{
 		{"train-images-idx3-ubyte.gz", []string{"b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"}},
 		{"train-labels-idx1-ubyte.gz", []string{"0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"}},
@@ -102,11 +104,12 @@ var FashionMNIST = Source{
 }
 
 // MirrorsEnv names the environment variable holding extra mirror base URLs
-// (space-separated) for every Source; the file names are appended to them.
+// (space-separated) for every Source. In each, "{name}" is replaced by the
+// Source's Name, so one setting can serve several data sets
+// ("https://example.org/{name}/"); the file names are appended.
 const MirrorsEnv = "FASTGO_DATA_MIRRORS"
 
-// mirrors returns src.Mirrors followed by those of $FASTGO_DATA_MIRRORS,
-// each ending in "/<name>/" when the URL contains the "{name}" placeholder.
+// mirrors returns src.Mirrors followed by those of $FASTGO_DATA_MIRRORS.
 func (s Source) mirrors() []string {
 	ms := append([]string(nil), s.Mirrors...)
 	for _, m := range strings.Fields(os.Getenv(MirrorsEnv)) {
