@@ -216,17 +216,32 @@ def test_setup_names_missing_prerequisite(tmp_path, missing, hint):
 
 def test_openblas_coretype_detection(tmp_path):
     script = str(ROOT / "scripts" / "openblas-coretype")
-    cases = {"fpu sse2 avx2 avx512f avx512bw": "SkylakeX", "fpu sse2 avx avx2 fma": "Haswell", "fpu sse2 sse3": ""}
+    avx512, avx2, sse3 = "fpu sse2 avx2 avx512f avx512bw", "fpu sse2 avx avx2 fma", "fpu sse2 sse3"
+    # (CPU flags, core OpenBLAS detects by itself ("" = no OpenBLAS to ask), expected choice)
+    cases = [
+        (avx512, "Prescott", "SkylakeX"),  # the silent fallback this script exists for
+        (avx512, "Cooperlake", "Cooperlake"),  # OpenBLAS already right: keep its choice
+        (avx512, "", "SkylakeX"),
+        (avx2, "Prescott", "Haswell"),
+        (avx2, "Zen", "Zen"),
+        (sse3, "Prescott", ""),
+    ]
     base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "FASTGO_CORETYPE_DETECTED")}
-    for flags, want in cases.items():
-        cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo = tmp_path / "cpuinfo"
+    for flags, detected, want in cases:
         cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
-        r = run([script], env={**base, "FASTGO_CPUINFO": str(cpuinfo)})
-        assert r.returncode == 0 and r.stdout.strip() == want, (flags, r.stdout, r.stderr)
+        env = {**base, "FASTGO_CPUINFO": str(cpuinfo), "FASTGO_OPENBLAS_CORENAME": detected}
+        r = run([script], env=env)
+        assert r.returncode == 0 and r.stdout.strip() == want, (flags, detected, r.stdout, r.stderr)
         assert r.stderr.strip(), "the script must say which core it chose"
-    # A value the user set wins over detection.
-    r = run([script], env={**base, "FASTGO_CPUINFO": str(cpuinfo), "OPENBLAS_CORETYPE": "Zen"})
+        assert run([script, "-q"], env=env).stderr == ""
+    # A value the user set wins over detection; one the Makefile detected does not count as the user's.
+    r = run([script], env={**env, "OPENBLAS_CORETYPE": "Zen"})
     assert r.stdout.strip() == "Zen" and "set by you" in r.stderr
+    cpuinfo.write_text(f"flags\t\t: {avx512}\n")
+    r = run([script], env={**env, "FASTGO_OPENBLAS_CORENAME": "Prescott", "OPENBLAS_CORETYPE": "Prescott",
+                           "FASTGO_CORETYPE_DETECTED": "Prescott"})
+    assert r.stdout.strip() == "SkylakeX", r.stderr
 
 
 # --- the Docker image and CI use the same steps ----------------------------------------------
