@@ -1,0 +1,7 @@
+//go:build !race
+
+package tensor
+
+// raceEnabled tells allocation-counting tests that the race detector adds
+// allocations of its own.
+const raceEnabled = false
