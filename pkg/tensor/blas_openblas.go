@@ -13,6 +13,8 @@ import "C"
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,10 +117,15 @@ func BLASInfo() string {
 	s := fmt.Sprintf("OpenBLAS (core %s, %d threads, %s)",
 		C.GoString(C.openblas_get_corename()), blasMaxThreads,
 		C.GoString(C.openblas_get_config()))
+	var tuned []string
 	for k, t := range gemmTuning {
 		if t.runs >= tuneRuns {
-			s += fmt.Sprintf("; %dx%dx%d on %d", k.m, k.k, k.n, t.threads)
+			tuned = append(tuned, fmt.Sprintf("%dx%dx%d on %d", k.m, k.k, k.n, t.threads))
 		}
+	}
+	sort.Strings(tuned)
+	if len(tuned) > 0 {
+		s += "; threads per product: " + strings.Join(tuned, ", ")
 	}
 	return s
 }
