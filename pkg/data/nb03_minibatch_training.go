@@ -12,7 +12,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
-// %% notebooks/03_minibatch_training.ipynb cell 41
+// %% notebooks/03_minibatch_training.ipynb cell 42
 
 // Sample is one item of a dataset: an input X (one row, e.g. 784 pixels) and
 // its target Y (a 0-d tensor, e.g. the label 5).
@@ -55,7 +55,7 @@ func (ds *Dataset) Index(idx []int) (x, y *tensor.Tensor) {
 	return ds.X.IndexSelect(t), ds.Y.IndexSelect(t)
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 50
+// %% notebooks/03_minibatch_training.ipynb cell 51
 
 // Sampler yields the indices 0..N-1 in batches of BS; the last batch is
 // shorter when BS does not divide N. With Shuffle, every pass (every range
@@ -99,7 +99,7 @@ func (s *Sampler) All() iter.Seq[[]int] {
 	}
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 54
+// %% notebooks/03_minibatch_training.ipynb cell 55
 
 // Items is what a DataLoader needs of a dataset: how many samples there are and
 // the sample at an index. It plays the role of Python's __len__ and
@@ -127,7 +127,7 @@ func Collate(batch []Sample) (x, y *tensor.Tensor) {
 	return tensor.Stack(xs), tensor.Stack(ys)
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 59
+// %% notebooks/03_minibatch_training.ipynb cell 60
 
 // prepared is a batch made by a worker, or the panic that stopped it.
 type prepared struct {
@@ -273,7 +273,7 @@ func (dl *DataLoader) batch(idx []int) (x, y *tensor.Tensor) {
 	return collate(items)
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 65
+// %% notebooks/03_minibatch_training.ipynb cell 66
 
 // LoaderOption configures the loaders made by GetDLs.
 type LoaderOption func(*loaderOptions)
