@@ -376,7 +376,8 @@ func (s *AvgStats) Reset() {
 // AllStats returns the totals: loss, then the metrics.
 func (s *AvgStats) AllStats() []float64 { return append([]float64{s.TotLoss}, s.TotMets...) }
 
-// AvgStats returns the averages: loss, then the metrics.
+// AvgStats returns the averages: loss, then the metrics (NaN before the
+// first batch).
 func (s *AvgStats) AvgStats() []float64 {
 	all := s.AllStats()
 	for i := range all {
