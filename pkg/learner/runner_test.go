@@ -322,3 +322,33 @@ func ExampleCamel2Snake() {
 	// train_eval_callback
 	// train_eval
 }
+
+// quiet handles AfterPred and does nothing.
+type quiet struct{ CallbackBase }
+
+func (q *quiet) AfterPred() bool { return false }
+
+// BenchmarkDispatch measures one event sent to a runner's five callbacks
+// (the per-event cost the training loop pays, eleven times a batch).
+func BenchmarkDispatch(b *testing.B) {
+	run := NewRunner([]Callback{NewAvgStatsCallback(nn.Accuracy), &Recorder{}, NewParamScheduler("lr", SchedNo(1, 1)),
+		&quiet{}})
+	for b.Loop() {
+		call(run, AfterPred.AfterPred)
+	}
+}
+
+// BenchmarkOneBatchOverhead is a training step of a tiny model through the
+// Runner with its events, to compare with the step itself.
+func BenchmarkOneBatchOverhead(b *testing.B) {
+	db := testBunch(64, 8, 64, 8)
+	learn := testLearner(db, 0.1)
+	run := NewRunner([]Callback{NewAvgStatsCallback(nn.Accuracy)})
+	run.Learn, run.InTrain = learn, true
+	var xb, yb *tensor.Tensor
+	for xb, yb = range db.TrainDL.All() {
+	}
+	for b.Loop() {
+		run.OneBatch(xb, yb)
+	}
+}
