@@ -60,15 +60,19 @@ func TestTextProgressBar(t *testing.T) {
 
 func TestProgressBarThrottles(t *testing.T) {
 	var buf bytes.Buffer
-	bar := NewTextProgressBar(&buf) // default interval: a fast fit draws only pass ends
-	db := testBunch(64, 8, 4, 4)    // 16 training batches
+	bar := NewTextProgressBar(&buf)
+	bar.MinInterval = time.Hour // only the first draw and the ends of the passes
+	bar.Width = 10
+	db := testBunch(64, 8, 4, 4) // 16 training and 2 validation batches
 	NewRunner([]Callback{bar}).Fit(1, testLearner(db, 0.1))
-	draws := strings.Count(buf.String(), "\r") + 1
-	if draws >= 16 {
-		t.Errorf("%d draws for 18 batches within %v", draws, bar.MinInterval)
+	draws := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\r")
+	if len(draws) != 4 {
+		t.Fatalf("%d draws, want 4 (first batch, 16/16, 2/2, summary): %q", len(draws), draws)
 	}
-	if !strings.Contains(buf.String(), "16/16") || !strings.Contains(buf.String(), "2/2") {
-		t.Errorf("the ends of the passes were not drawn: %q", buf.String())
+	for i, want := range []string{"train [..........] 1/16", "train [##########] 16/16", "valid [##########] 2/2", "epoch 1/1  "} {
+		if !strings.Contains(draws[i], want) {
+			t.Errorf("draw %d = %q, want it to contain %q", i, draws[i], want)
+		}
 	}
 }
 
