@@ -35,8 +35,9 @@ func init() {
 // their spinning takes the core that a data loader goroutine or another
 // process needs. So each distinct product shape is tuned where it runs: its
 // first tuneRuns calls alternate between one thread and all of them, and
-// the faster (by best time) is used from then on. Tiny products always run
-// on one thread.
+// the faster (by best time) is used for the next retuneAfter calls, after
+// which it is tuned again, so a choice made while the machine was busy
+// does not stick. Tiny products always run on one thread.
 var (
 	blasMu         sync.Mutex
 	blasMaxThreads int
@@ -46,6 +47,7 @@ var (
 
 const (
 	tuneRuns     = 8       // timed calls per shape, alternating thread counts
+	retuneAfter  = 2000    // calls with the chosen count before tuning again
 	tinyGemmWork = 1 << 16 // multiply-adds below which one thread is always right
 )
 
@@ -58,6 +60,7 @@ type gemmTune struct {
 	runs    int
 	best    [2]time.Duration // one thread, all threads
 	threads int              // chosen count, once runs == tuneRuns
+	calls   int              // calls since the choice
 }
 
 // setThreads changes OpenBLAS's thread count if needed; blasMu is held.
@@ -88,6 +91,9 @@ func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 	if t.runs >= tuneRuns {
 		setThreads(t.threads)
 		impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		if t.calls++; t.calls >= retuneAfter {
+			*t = gemmTune{threads: t.threads} // keep reporting the old choice meanwhile
+		}
 		return
 	}
 	i := t.runs % 2
@@ -119,7 +125,7 @@ func BLASInfo() string {
 		C.GoString(C.openblas_get_config()))
 	var tuned []string
 	for k, t := range gemmTuning {
-		if t.runs >= tuneRuns {
+		if t.threads > 0 {
 			tuned = append(tuned, fmt.Sprintf("%dx%dx%d on %d", k.m, k.k, k.n, t.threads))
 		}
 	}

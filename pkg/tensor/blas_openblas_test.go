@@ -5,6 +5,8 @@ package tensor
 import (
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/blas"
 )
 
 // TestThreadTuning checks that a product shape is tuned after tuneRuns
@@ -21,6 +23,15 @@ func TestThreadTuning(t *testing.T) {
 	info := BLASInfo()
 	if !strings.Contains(info, "OpenBLAS") || (blasMaxThreads > 1 && !strings.Contains(info, "96x200x40 on ")) {
 		t.Errorf("BLASInfo does not report the tuned shape: %s", info)
+	}
+	// After retuneAfter more calls the shape is timed again, keeping its
+	// previous choice meanwhile.
+	for i := 0; i < retuneAfter; i++ {
+		x.MatMul(w)
+	}
+	key := gemmShape{blas.NoTrans, blas.NoTrans, 96, 40, 200}
+	if tu := gemmTuning[key]; blasMaxThreads > 1 && (tu == nil || tu.runs != 0 || tu.threads == 0) {
+		t.Errorf("after %d calls the shape is not being tuned again: %+v", retuneAfter, tu)
 	}
 	defer SetBLASThreads(blasMaxThreads)
 	SetBLASThreads(1)
