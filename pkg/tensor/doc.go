@@ -34,7 +34,10 @@
 // in-place optimizer updates; it is one process-wide switch (an atomic
 // counter, so nesting works and reading it from other goroutines is safe),
 // which suits notebooks and training loops that drive the model from one
-// goroutine. Custom fused operations (pkg/nn's cross
+// goroutine. Tensors may be created and read on any goroutine, but one
+// graph must be built and differentiated on one goroutine at a time (two
+// concurrent Backward passes into the same parameters would race on their
+// gradients). Custom fused operations (pkg/nn's cross
 // entropy) use NewOp and AccumulateGrad.
 //
 // Broadcasting follows NumPy: shapes align at the last dimension and sizes
