@@ -114,7 +114,8 @@ func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 
 // BLASInfo names the BLAS implementation behind MatMul and Linear: here
 // OpenBLAS, with the CPU core its kernels were chosen for, its maximum
-// thread count, and the count tuned for each product shape seen so far. A
+// thread count, and the count tuned for each product shape seen so far
+// ("64x784x50 on 2": a [64 784]·[784 50] product runs on two threads). A
 // core of "Prescott" on a recent CPU means OpenBLAS did not recognise it:
 // set OPENBLAS_CORETYPE (SkylakeX or Haswell) before the process starts.
 func BLASInfo() string {
