@@ -84,6 +84,9 @@ func (s *Sampler) Len() int { return (s.N + s.BS - 1) / s.BS }
 // backing array per pass: copy one to keep it past the pass.
 func (s *Sampler) All() iter.Seq[[]int] {
 	return func(yield func([]int) bool) {
+		if s.BS <= 0 { // a zero BS set after NewSampler would loop forever
+			panic(fmt.Sprintf("data: Sampler.All: batch size %d, want > 0", s.BS))
+		}
 		var idx []int
 		if s.Shuffle {
 			idx = tensor.RandPerm(s.RNG, s.N).Ints()

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/fastgo/fastgo/pkg/tensor"
@@ -111,4 +112,28 @@ func TestNewSamplerRejectsBadBatchSize(t *testing.T) {
 		}
 	}()
 	NewSampler(10, 0, false, nil)
+}
+
+func TestSamplerAllRejectsZeroBatchSize(t *testing.T) {
+	s := NewSampler(10, 3, false, nil)
+	s.BS = 0
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "batch size 0") {
+			t.Fatalf("want a panic naming the batch size, got %v", r)
+		}
+	}()
+	for range s.All() {
+	}
+}
+
+// A Sampler over 10 items in batches of 3, in order and shuffled: each range
+// over All is one pass, and a shuffled pass is a new permutation.
+func ExampleSampler_All() {
+	fmt.Println(slices.Collect(NewSampler(10, 3, false, nil).All()))
+	s := NewSampler(10, 3, true, tensor.NewRNG(5))
+	first, second := slices.Collect(s.All()), slices.Collect(s.All())
+	fmt.Println(len(first), len(first[3]), fmt.Sprint(first) != fmt.Sprint(second))
+	// Output:
+	// [[0 1 2] [3 4 5] [6 7 8] [9]]
+	// 4 1 true
 }
