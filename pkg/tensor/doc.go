@@ -54,12 +54,11 @@
 // -lopenblas. Debian's OpenBLAS 0.3.21 does not recognise recent Intel
 // CPUs and falls back to slow Prescott kernels; set OPENBLAS_CORETYPE
 // (SkylakeX for AVX-512, Haswell for AVX2) in the environment before the
-// process starts. BLASInfo reports the core in use. Whether OpenBLAS's
-// extra threads pay off depends on the product's size and on how busy the
-// machine is (on the lesson's batch-64 layers, waking them can cost more
-// than they save), so each product shape is timed on one thread and on all
-// of them for its first few calls, and the faster count is kept
-// (SetBLASThreads sets the maximum and starts over).
+// process starts. BLASInfo reports the core in use. Large products run on
+// every OpenBLAS thread and small or thin ones on one; the choice depends
+// on the shape only, because OpenBLAS's one- and two-thread kernels round
+// differently and runs with the same seed should give the same numbers
+// (SetBLASThreads(1) for a busy machine).
 //
 // Around the matrix products, the engine avoids work and garbage: the
 // gradient buffers of intermediate results come from the free list and go
