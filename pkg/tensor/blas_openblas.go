@@ -32,18 +32,21 @@ func init() {
 // fixed function of the product's shape (never of timing), which keeps
 // runs with the same seed bit-identical. Products with at least
 // threadedMinWork multiply-adds and both result sides at least
-// threadedMinSide use every thread: measured here on the lesson's sizes,
-// two threads run 64×784×50 in 33-47 µs instead of 53-59 µs and
-// 512×784×1000 at twice the speed, while products with a side of 10 (the
-// output layer) gain nothing.
+// threadedMinSide use every thread, smaller ones one. Measured here with
+// other jobs running (BenchmarkMLPStepThreads): the lesson's batch-64 step
+// took 250-380 µs with its 2.5M-multiply-add products on one thread and
+// 540-570 µs on two, whose spinning also tripled its CPU time; on an idle
+// machine two threads gain 20-35% on them. The batch-512 products (400M)
+// run twice as fast on two threads.
 var (
 	blasMu         sync.Mutex
 	blasMaxThreads int
 	blasCurThreads int
 )
 
-const (
-	threadedMinWork = 1 << 20
+// The thresholds are variables only so that benchmarks can compare.
+var (
+	threadedMinWork = 8 << 20
 	threadedMinSide = 32
 )
 

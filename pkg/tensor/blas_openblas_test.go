@@ -12,14 +12,14 @@ import (
 // the rule depends on the shape only).
 func TestThreadPolicy(t *testing.T) {
 	if blasMaxThreads > 1 {
-		if gemmThreads(64, 50, 784) != blasMaxThreads || gemmThreads(512, 1000, 784) != blasMaxThreads {
-			t.Error("the lesson's hidden-layer products should use every thread")
+		if gemmThreads(512, 1000, 784) != blasMaxThreads || gemmThreads(1000, 784, 512) != blasMaxThreads {
+			t.Error("the batch-512 hidden-layer products should use every thread")
 		}
-		if gemmThreads(64, 10, 50) != 1 || gemmThreads(512, 10, 1000) != 1 || gemmThreads(16, 16, 16) != 1 {
+		if gemmThreads(64, 50, 784) != 1 || gemmThreads(512, 10, 1000) != 1 || gemmThreads(16, 16, 16) != 1 {
 			t.Error("small or thin products should use one thread")
 		}
 	}
-	x, w := randT(1, 64, 784), randT(2, 784, 50)
+	x, w := randT(1, 256, 784), randT(2, 784, 64) // 12.8M multiply-adds: threaded
 	want := x.MatMul(w)
 	small := randT(3, 8, 8)
 	for i := 0; i < 5; i++ {

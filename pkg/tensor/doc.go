@@ -54,11 +54,13 @@
 // -lopenblas. Debian's OpenBLAS 0.3.21 does not recognise recent Intel
 // CPUs and falls back to slow Prescott kernels; set OPENBLAS_CORETYPE
 // (SkylakeX for AVX-512, Haswell for AVX2) in the environment before the
-// process starts. BLASInfo reports the core in use. Large products run on
-// every OpenBLAS thread and small or thin ones on one; the choice depends
-// on the shape only, because OpenBLAS's one- and two-thread kernels round
-// differently and runs with the same seed should give the same numbers
-// (SetBLASThreads(1) for a busy machine).
+// process starts. BLASInfo reports the core in use. Large products (the
+// batch-512 layer) run on every OpenBLAS thread, small or thin ones (the
+// batch-64 layers) on one: OpenBLAS's spinning threads cost more than they
+// save there as soon as anything else runs. The choice depends on the shape
+// only, because OpenBLAS's one- and two-thread kernels round differently and
+// runs with the same seed should give the same numbers (SetBLASThreads(1)
+// makes every product single-threaded).
 //
 // Around the matrix products, the engine avoids work and garbage: the
 // gradient buffers of intermediate results come from the free list and go
