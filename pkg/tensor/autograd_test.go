@@ -385,3 +385,53 @@ func TestReluKinks(t *testing.T) {
 		t.Errorf("maximum: %s", got)
 	}
 }
+
+// TestEmptyProducts covers products with an empty dimension, which gonum's
+// argument checks would reject: the result is all zeros (plus the bias).
+func TestEmptyProducts(t *testing.T) {
+	if s := Zeros(2, 0).MatMul(Zeros(0, 3)).String(); s != "tensor([[0., 0., 0.],\n        [0., 0., 0.]])" {
+		t.Error(s)
+	}
+	if s := Linear(Zeros(2, 0), Zeros(3, 0), New([]float32{1, 2, 3})).String(); s != "tensor([[1., 2., 3.],\n        [1., 2., 3.]])" {
+		t.Error(s)
+	}
+	x := Zeros(0, 4)
+	w := randT(1, 3, 4).SetRequiresGrad(true)
+	b := randT(2, 3).SetRequiresGrad(true)
+	out := Linear(x, w, b)
+	if !out.Shape().Equal(Shape{0, 3}) {
+		t.Fatalf("shape %v", out.Shape())
+	}
+	out.Sum().Backward()
+	if w.Grad().Sum().Item() != 0 || b.Grad().Sum().Item() != 0 {
+		t.Error("an empty batch must give zero gradients")
+	}
+}
+
+// TestTransposeUsedTwice sends two gradients through one transpose (the
+// accumulate path of T's backward).
+func TestTransposeUsedTwice(t *testing.T) {
+	gradCheck(t, "t twice", func(in []*Tensor) *Tensor {
+		tt := in[0].T()
+		return tt.Add(tt.Mul(tt))
+	}, randT(1, 3, 5))
+}
+
+func TestSmallAccessors(t *testing.T) {
+	x := New([]float32{1.7, -2.2, 3}, 3)
+	x.Set(5, 0)
+	if x.At(0) != 5 || x.Dim() != 1 || x.DType().String() != "float32" {
+		t.Error("Set/At/Dim/DType")
+	}
+	if s := x.AsInt().String(); s != "tensor([ 5, -2,  3])" {
+		t.Error(s)
+	}
+	y := FromInts([]int{2, 3})
+	if p := y.Mul(y); p.DType() != Int || p.String() != "tensor([4, 9])" {
+		t.Errorf("Int*Int = %v", p)
+	}
+	if y.DType().String() != "int" {
+		t.Error(y.DType())
+	}
+	mustPanic(t, "len of scalar", func() { Scalar(1).Len() }, "0-d")
+}
