@@ -32,8 +32,12 @@ func (t *Tensor) IndexSelect(idx *Tensor) *Tensor {
 	}
 	shape := append(append([]int(nil), idx.shape...), t.shape[1:]...)
 	out := newTensor(make([]float32, len(rows)*rs), shape, t.dtype)
-	for k, r := range rows {
-		copy(out.data[k*rs:(k+1)*rs], t.data[int(r)*rs:(int(r)+1)*rs])
+	// Rows sit anywhere in a large dataset, so the copy waits on memory;
+	// a batch of 512 MNIST images is copied on all cores.
+	if len(out.data) < parallelMin {
+		copyRows(out.data, t.data, rows, rs, 0)
+	} else {
+		parallelItems(len(rows), rs, func(lo, hi int) { copyRows(out.data, t.data, rows[lo:hi], rs, lo) })
 	}
 	if !needs1(t) {
 		return out
@@ -44,6 +48,15 @@ func (t *Tensor) IndexSelect(idx *Tensor) *Tensor {
 			addTo(ga[int(r)*rs:(int(r)+1)*rs], g[k*rs:(k+1)*rs])
 		}
 	}, t)
+}
+
+// copyRows copies the rows listed in rows (of size rs, from src) into dst,
+// starting at row `at` of dst.
+func copyRows(dst, src []float32, rows []int32, rs, at int) {
+	for k, r := range rows {
+		k += at
+		copy(dst[k*rs:(k+1)*rs], src[int(r)*rs:(int(r)+1)*rs])
+	}
 }
 
 // Gather returns t[rows[k], cols[k]] for each k of the Int tensors rows and

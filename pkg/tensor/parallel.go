@@ -14,15 +14,22 @@ const parallelMin = 1 << 17
 // parallelFor runs body over [0, n) in contiguous chunks, on several
 // goroutines when n is large, and returns when all are done. body must
 // only touch its own chunk of any output.
-func parallelFor(n int, body func(lo, hi int)) {
+func parallelFor(n int, body func(lo, hi int)) { parallelItems(n, 1, body) }
+
+// parallelItems is parallelFor for n items of size elements each (rows of
+// a matrix): the split depends on the total number of elements.
+func parallelItems(n, size int, body func(lo, hi int)) {
 	p := runtime.GOMAXPROCS(0)
-	if n < parallelMin || p < 2 {
+	total := n * size
+	if total < parallelMin || p < 2 || n < 2 {
 		body(0, n)
 		return
 	}
-	p = min(p, n/(parallelMin/2))
+	p = min(p, total/(parallelMin/2), n)
 	chunk := (n + p - 1) / p
-	chunk = (chunk + 15) &^ 15 // keep chunks on separate cache lines
+	if size == 1 {
+		chunk = (chunk + 15) &^ 15 // keep chunks on separate cache lines
+	}
 	var wg sync.WaitGroup
 	for lo := chunk; lo < n; lo += chunk {
 		wg.Add(1)
