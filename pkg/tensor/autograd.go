@@ -261,7 +261,9 @@ func topoSort(t *Tensor) []*Tensor {
 		if f.i < len(f.n.inputs) {
 			in := f.n.inputs[f.i]
 			f.i++
-			if in != nil && in.requiresGrad && in.visit != mark && !(in.freed && in.backward == nil) {
+			// A result whose graph an earlier Backward released acts as a
+			// constant here.
+			if in != nil && in.requiresGrad && in.visit != mark && !in.freed {
 				in.visit = mark
 				stack = append(stack, frame{in, 0})
 			}

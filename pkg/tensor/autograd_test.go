@@ -435,3 +435,21 @@ func TestSmallAccessors(t *testing.T) {
 	}
 	mustPanic(t, "len of scalar", func() { Scalar(1).Len() }, "0-d")
 }
+
+// TestReuseAfterBackward uses an intermediate result, whose graph was
+// released by a first Backward, in a new computation: it acts as a
+// constant, and gradients still reach the parameters of the new graph.
+func TestReuseAfterBackward(t *testing.T) {
+	w := New([]float32{2, 3}).SetRequiresGrad(true)
+	h := w.MulScalar(2)
+	h.Sum().Backward()
+	w.ZeroGrad()
+	v := New([]float32{1, 1}).SetRequiresGrad(true)
+	h.Mul(v).Sum().Backward()
+	if got := v.Grad().String(); got != "tensor([4., 6.])" {
+		t.Errorf("v grad %s", got)
+	}
+	if got := w.Grad().String(); got != "tensor([0., 0.])" {
+		t.Errorf("w grad through a released graph: %s", got)
+	}
+}

@@ -113,8 +113,8 @@ func scalarDType(t *Tensor, v float32) DType {
 	return Float32
 }
 
-// unaryGrad adds the contribution computed by fill (or g itself when fill
-// is nil) into t's gradient.
+// unaryGrad hands t's gradient buffer to fill, which must add its
+// contribution when acc is true and overwrite every element otherwise.
 func unaryGrad(t *Tensor, fill func(dst []float32, acc bool)) {
 	dst, ok := t.gradBuf()
 	fill(dst, ok)
