@@ -185,9 +185,11 @@ var visitEpoch atomic.Uint64
 // over calls, as in PyTorch; use ZeroGrad between steps).
 //
 // Afterwards the graph under t is released: intermediate results drop their
-// backward closures and gradient buffers (reused by later passes), so a
-// second Backward through the same graph panics; recompute the forward pass.
+// backward closures and gradient buffers (reused by later passes) and no
+// longer require gradients (used again, they are constants), so a second
+// Backward through the same graph panics; recompute the forward pass.
 func (t *Tensor) Backward() {
+	t.checkNotFreed()
 	if !t.requiresGrad {
 		panic(fmt.Sprintf("tensor: Backward: tensor of shape %v does not require grad (no input had SetRequiresGrad(true), or it was computed inside NoGrad)", t.shape))
 	}
@@ -202,6 +204,7 @@ func (t *Tensor) Backward() {
 // BackwardWith is Backward for a non-scalar t: grad is the gradient of the
 // final quantity with respect to t and must have t's shape.
 func (t *Tensor) BackwardWith(grad *Tensor) {
+	t.checkNotFreed()
 	if !t.requiresGrad {
 		panic(fmt.Sprintf("tensor: BackwardWith: tensor of shape %v does not require grad (no input had SetRequiresGrad(true), or it was computed inside NoGrad)", t.shape))
 	}
@@ -211,10 +214,13 @@ func (t *Tensor) BackwardWith(grad *Tensor) {
 	t.backwardWith(grad.data)
 }
 
-func (t *Tensor) backwardWith(g0 []float32) {
+func (t *Tensor) checkNotFreed() {
 	if t.freed {
 		panic(fmt.Sprintf("tensor: Backward: the graph under this tensor (shape %v) was already released by an earlier Backward; recompute the forward pass", t.shape))
 	}
+}
+
+func (t *Tensor) backwardWith(g0 []float32) {
 	order := topoSort(t)
 	root, ok := t.gradBuf()
 	if ok {
@@ -240,6 +246,7 @@ func (t *Tensor) backwardWith(g0 []float32) {
 		n.in2 = [2]*Tensor{}
 		n.inputs = nil
 		n.freed = true
+		n.requiresGrad = false // from now on a constant in any new graph
 	}
 }
 
@@ -261,9 +268,7 @@ func topoSort(t *Tensor) []*Tensor {
 		if f.i < len(f.n.inputs) {
 			in := f.n.inputs[f.i]
 			f.i++
-			// A result whose graph an earlier Backward released acts as a
-			// constant here.
-			if in != nil && in.requiresGrad && in.visit != mark && !in.freed {
+			if in != nil && in.requiresGrad && in.visit != mark {
 				in.visit = mark
 				stack = append(stack, frame{in, 0})
 			}
