@@ -68,8 +68,16 @@
 // them stale so the next backward pass overwrites instead of adding (BLAS
 // beta = 0); nothing is computed for inputs that need no gradient (the
 // batch x of a Linear layer); broadcasting's common cases (same shape, a
-// row vector, a column, a scalar) run as whole-slice loops. The benchmarks
-// in bench_test.go measure one training step of the lesson's model.
+// row vector, a column, a scalar) run as whole-slice loops; long sums and
+// bias gradients go through BLAS's vector kernels; ReLU and large batch
+// gathers use every core. The benchmarks in bench_test.go measure one
+// training step of the lesson's two models (BenchmarkMLPStep), matrix
+// products against direct Sgemm calls, and per-op overhead:
+//
+//	go test -tags openblas -run - -bench . ./pkg/tensor/
+//
+// They report CPU time and the best single step beside wall time, which on
+// a machine shared with other jobs measures the neighbours too.
 //
 // # Printing
 //
