@@ -55,6 +55,13 @@ func (ds *Dataset) Index(idx []int) (x, y *tensor.Tensor) {
 	return ds.X.IndexSelect(t), ds.Y.IndexSelect(t)
 }
 
+// IndexInto is Index gathering into the storage of an earlier batch (x, y),
+// as append reuses a slice's array; x and y may be nil, and their values are
+// overwritten. A DataLoader uses it to recycle its batches.
+func (ds *Dataset) IndexInto(idx []int, x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+	return ds.X.IndexSelectInto(x, idx), ds.Y.IndexSelectInto(y, idx)
+}
+
 // %% notebooks/03_minibatch_training.ipynb cell 51
 
 // Sampler yields the indices 0..N-1 in batches of BS; the last batch is
@@ -139,15 +146,19 @@ type prepared struct {
 	reason   any
 }
 
+// batchFunc makes the batch of the samples at idx, reusing the storage of
+// the earlier batch (oldX, oldY) where it can; both may be nil.
+type batchFunc func(idx []int, oldX, oldY *tensor.Tensor) (x, y *tensor.Tensor)
+
 // prepare calls makeBatch, turning a panic into a value, so that the loop's
 // goroutine can raise it again instead of the program crashing in a worker.
-func prepare(makeBatch func([]int) (x, y *tensor.Tensor), idx []int) (p prepared) {
+func prepare(makeBatch batchFunc, idx []int, old prepared) (p prepared) {
 	defer func() {
 		if r := recover(); r != nil {
 			p = prepared{panicked: true, reason: r}
 		}
 	}()
-	p.x, p.y = makeBatch(idx)
+	p.x, p.y = makeBatch(idx, old.x, old.y)
 	return p
 }
 
@@ -158,8 +169,10 @@ func prepare(makeBatch func([]int) (x, y *tensor.Tensor), idx []int) (p prepared
 // used concurrently). A feeder goroutine hands the batches to the workers in
 // order and queues, for each, the one-slot channel its result will arrive on;
 // the loop reads the queue in order, so results come back in sampler order.
-// The queue's capacity bounds how far ahead the workers run.
-func prefetch(sampler *Sampler, workers int, makeBatch func([]int) (x, y *tensor.Tensor)) iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
+// The queue's capacity bounds how far ahead the workers run. A batch whose
+// loop body has returned goes back to the workers through free, to be
+// overwritten by a later batch.
+func prefetch(sampler *Sampler, workers int, makeBatch batchFunc) iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
 	return func(yield func(x, y *tensor.Tensor) bool) {
 		batches := slices.Collect(sampler.All())
 		type job struct {
@@ -168,6 +181,7 @@ func prefetch(sampler *Sampler, workers int, makeBatch func([]int) (x, y *tensor
 		}
 		jobs := make(chan job)
 		queue := make(chan chan prepared, 2*workers)
+		free := make(chan prepared, 3*workers+1) // at most as many batches as are ever in flight
 		done := make(chan struct{})
 		var wg sync.WaitGroup
 		// However the loop ends (finished, break, panic in its body), no
@@ -197,7 +211,12 @@ func prefetch(sampler *Sampler, workers int, makeBatch func([]int) (x, y *tensor
 		for range workers {
 			wg.Go(func() {
 				for j := range jobs {
-					j.out <- prepare(makeBatch, j.idx) // one-slot buffer: never blocks
+					var old prepared
+					select {
+					case old = <-free:
+					default: // none yet: makeBatch allocates
+					}
+					j.out <- prepare(makeBatch, j.idx, old) // one-slot buffer: never blocks
 				}
 			})
 		}
@@ -210,6 +229,10 @@ func prefetch(sampler *Sampler, workers int, makeBatch func([]int) (x, y *tensor
 			if !yield(p.x, p.y) {
 				return
 			}
+			select {
+			case free <- p:
+			default:
+			}
 		}
 	}
 }
@@ -221,6 +244,14 @@ func prefetch(sampler *Sampler, workers int, makeBatch func([]int) (x, y *tensor
 // Workers goroutines gather and collate the next batches while the loop body
 // (the training step) runs; the batches and their order are the same as with
 // Workers == 0. A DataLoader is not safe for concurrent passes.
+//
+// With the default collate and a dataset that can gather into an earlier
+// batch (a ReusingBatcher, as Dataset is), a pass recycles its batches: a
+// batch's storage is overwritten by a later batch of the same pass once the
+// loop body has returned, so xb and yb are valid until the next iteration
+// (as bufio.Scanner's Bytes; Clone them to keep them longer). A training
+// step then allocates no new batch, which would otherwise hand Go's garbage
+// collector 200 KB every step of the lesson.
 type DataLoader struct {
 	Dataset Items
 	Sampler *Sampler
@@ -244,8 +275,10 @@ func (dl *DataLoader) All() iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
 		return prefetch(dl.Sampler, dl.Workers, dl.batch)
 	}
 	return func(yield func(x, y *tensor.Tensor) bool) {
+		var x, y *tensor.Tensor // the previous batch, whose storage the next one reuses
 		for idx := range dl.Sampler.All() {
-			if !yield(dl.batch(idx)) {
+			x, y = dl.batch(idx, x, y)
+			if !yield(x, y) {
 				return
 			}
 		}
@@ -260,10 +293,23 @@ type Batcher interface {
 	Index(idx []int) (x, y *tensor.Tensor)
 }
 
-// batch gathers the samples at idx and collates them.
-func (dl *DataLoader) batch(idx []int) (x, y *tensor.Tensor) {
-	if b, ok := dl.Dataset.(Batcher); ok && dl.Collate == nil {
-		return b.Index(idx)
+// ReusingBatcher is implemented by datasets that can also gather a batch
+// into the storage of an earlier one, as Dataset.IndexInto does; a
+// DataLoader with the default collate then recycles its batches.
+type ReusingBatcher interface {
+	IndexInto(idx []int, oldX, oldY *tensor.Tensor) (x, y *tensor.Tensor)
+}
+
+// batch gathers the samples at idx and collates them, into the storage of
+// the earlier batch (oldX, oldY) when the dataset is a ReusingBatcher.
+func (dl *DataLoader) batch(idx []int, oldX, oldY *tensor.Tensor) (x, y *tensor.Tensor) {
+	if dl.Collate == nil {
+		switch ds := dl.Dataset.(type) {
+		case ReusingBatcher:
+			return ds.IndexInto(idx, oldX, oldY)
+		case Batcher:
+			return ds.Index(idx)
+		}
 	}
 	items := make([]Sample, len(idx))
 	for j, i := range idx {

@@ -50,6 +50,41 @@ func (t *Tensor) IndexSelect(idx *Tensor) *Tensor {
 	}, t)
 }
 
+// IndexSelectInto is IndexSelect for data loaders that recycle their
+// batches: it gathers the rows of t at idx into dst's storage when its
+// capacity suffices (as append reuses a slice's array; dst may be nil) and
+// returns a tensor of t's dtype over that storage, with shape
+// [len(idx), t's other dimensions...]. dst's values are overwritten, so dst
+// must no longer be in use. A batch of data is an input of the model, never
+// a parameter, so t must not require grad and nothing is recorded.
+func (t *Tensor) IndexSelectInto(dst *Tensor, idx []int) *Tensor {
+	const op = "index_select_into"
+	if t.requiresGrad {
+		panicf("%s: the tensor (shape %v) requires grad; IndexSelect records the gather", op, t.shape)
+	}
+	rs := t.rowSize(op)
+	rows := make([]int32, len(idx))
+	for k, v := range idx {
+		rows[k] = int32(checkIndex(op, float32(v), t.shape[0], t.shape))
+	}
+	need := len(rows) * rs
+	var buf []float32
+	if dst != nil && cap(dst.data) >= need {
+		buf = dst.data[:need]
+	} else {
+		buf = make([]float32, need)
+	}
+	var shapeBuf [8]int
+	shape := append(append(shapeBuf[:0], len(idx)), t.shape[1:]...)
+	out := newTensor(buf, shape, t.dtype)
+	if need < parallelMin {
+		copyRows(out.data, t.data, rows, rs, 0)
+	} else {
+		parallelItems(len(rows), rs, func(lo, hi int) { copyRows(out.data, t.data, rows[lo:hi], rs, lo) })
+	}
+	return out
+}
+
 // copyRows copies the rows listed in rows (of size rs, from src) into dst,
 // starting at row `at` of dst.
 func copyRows(dst, src []float32, rows []int32, rs, at int) {
