@@ -58,18 +58,21 @@ func newFormatter(vals []float32, isInt bool) *formatter {
 		f.sciMode = true
 	}
 	for _, x := range finite {
-		var s string
-		switch {
-		case f.sciMode:
-			s = pyExp(x)
-		case f.intMode:
-			s = strconv.FormatFloat(x, 'f', 0, 64) + "."
-		default:
-			s = strconv.FormatFloat(x, 'f', printPrecision, 64)
-		}
-		f.maxWidth = max(f.maxWidth, len(s))
+		f.maxWidth = max(f.maxWidth, len(f.finite(x)))
 	}
 	return f
+}
+
+// finite formats a finite value of a Float32 tensor in the formatter's mode.
+func (f *formatter) finite(x float64) string {
+	switch {
+	case f.sciMode:
+		return pyExp(x)
+	case f.intMode:
+		return strconv.FormatFloat(x, 'f', 0, 64) + "."
+	default:
+		return strconv.FormatFloat(x, 'f', printPrecision, 64)
+	}
 }
 
 // pyExp formats like Python's '{:.4e}'.
@@ -87,12 +90,8 @@ func (f *formatter) format(v float32) string {
 		s = "inf"
 	case math.IsInf(x, -1):
 		s = "-inf"
-	case f.sciMode:
-		s = pyExp(x)
-	case f.intMode:
-		s = strconv.FormatFloat(x, 'f', 0, 64) + "."
 	default:
-		s = strconv.FormatFloat(x, 'f', printPrecision, 64)
+		s = f.finite(x)
 	}
 	if pad := f.maxWidth - len(s); pad > 0 {
 		s = strings.Repeat(" ", pad) + s
