@@ -117,7 +117,10 @@ def notebook_copy():
 @pytest.fixture
 def browser_page(tmp_path):
     """A Playwright page in Debian's Chromium with a fresh user-data dir."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError as e:
+        pytest.fail(f"playwright is missing from the venv ({e}): run `make setup`")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: `make setup` installs Debian's chromium package")
     with sync_api.sync_playwright() as pw:
@@ -182,13 +185,13 @@ def _run_all_finished(state):
     return "| Idle" in state["statusbar"] and bool(counts) and "*" not in counts and counts[0] != ""
 
 
-def test_notebook_03_restart_and_run_all_in_jupyterlab(lab_server, notebook_copy, browser_page):
-    """Restart Kernel and Run All Cells in JupyterLab: no error shown, an image rendered."""
-    page = browser_page
+def restart_and_run_all(page, lab_server, nb_path, shot):
+    """Opens nb_path in JupyterLab, runs "Restart Kernel and Run All Cells" and waits for
+    the end. Returns (cell state, outputs found, seconds); screenshots are named shot_*."""
     CONSOLE.clear()
     page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text}"))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    rel = _lab_path(lab_server, notebook_copy)
+    rel = _lab_path(lab_server, nb_path)
     page.goto(f"{lab_server.url.rstrip('/')}/lab/tree/{rel}?token={lab_server.token}")
 
     # The notebook is open and its gonb kernel has started. The status bar says
@@ -212,25 +215,36 @@ def test_notebook_03_restart_and_run_all_in_jupyterlab(lab_server, notebook_copy
         page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel and Run All Cells").first.click()
         dialog = page.locator(".jp-Dialog")
         dialog.wait_for(timeout=30_000)
-        page.screenshot(path=str(OUT_DIR / "browser_03_dialog.png"))
+        page.screenshot(path=str(OUT_DIR / f"{shot}_dialog.png"))
         dialog.locator(".jp-mod-accept").click()
         # Run all queues every cell at once ([*]), or, if fast, numbers more cells.
         if _poll(page, lambda s: "*" in _counts(s) or sum(c.isdigit() for c in _counts(s)) > baseline, 60):
             break
-        page.screenshot(path=str(OUT_DIR / f"browser_03_not_started_{attempt}.png"))
+        page.screenshot(path=str(OUT_DIR / f"{shot}_not_started_{attempt}.png"))
         CONSOLE.append(f"(test) attempt {attempt}: nothing ran within 60 s after the restart; trying again")
     else:
         pytest.fail("Restart Kernel and Run All Cells never started running cells (3 attempts); console:\n"
                     + "\n".join(CONSOLE[-30:]))
     state = _wait_for(page, "all cells to run", _run_all_finished, RUN_TIMEOUT_S)
     elapsed = time.monotonic() - start
-
     found = page.evaluate(OUTPUTS_JS)
-    page.screenshot(path=str(OUT_DIR / "browser_03_end.png"))
-    failures = [
+    page.screenshot(path=str(OUT_DIR / f"{shot}_end.png"))
+    return state, found, elapsed
+
+
+def shown_failures(found):
+    """The outputs that show a failed Go program: GoNB's error block, or a panic on stderr."""
+    return [
         e for e in found["errors"]
         if e["kind"] == "gonb-error-html" or any(t in e["text"] for t in FAILURE_TEXT)
     ]
+
+
+def test_notebook_03_restart_and_run_all_in_jupyterlab(lab_server, notebook_copy, browser_page):
+    """Restart Kernel and Run All Cells in JupyterLab: no error shown, an image rendered."""
+    page = browser_page
+    state, found, elapsed = restart_and_run_all(page, lab_server, notebook_copy, "browser_03")
+    failures = shown_failures(found)
     assert not failures, "cells show errors in JupyterLab:\n" + "\n".join(
         f"cell {e['cell']} ({e['kind']}): {e['text']}" for e in failures
     )
@@ -247,3 +261,32 @@ def test_notebook_03_restart_and_run_all_in_jupyterlab(lab_server, notebook_copy
     page.screenshot(path=str(OUT_DIR / "browser_03_image.png"))
     print(f"\nbrowser: {len(counts)} cells ran in {elapsed:.1f}s, {len(rendered)} images rendered; "
           f"screenshots in {OUT_DIR.relative_to(ROOT)}/browser_03_*.png")
+
+
+@pytest.fixture
+def panicking_copy():
+    """Notebook 03's set-up cell followed by a cell that panics, beside notebook 03."""
+    if not NOTEBOOK.exists():
+        pytest.skip(f"{NOTEBOOK.relative_to(ROOT)} does not exist yet")
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    cells = [dict(first, outputs=[], execution_count=None)] + [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
+        for src in ('%%\nvar s []int\nfmt.Println(s[3])', '%%\nfmt.Println("after the panic")')
+    ]
+    copy = NOTEBOOK.with_name(f"_e2e_{os.getpid()}_selftest.ipynb")
+    copy.write_text(json.dumps(dict(nb, cells=cells), indent=1), encoding="utf-8")
+    try:
+        yield copy
+    finally:
+        _remove_copy(copy)
+
+
+def test_browser_check_sees_a_panic(lab_server, panicking_copy, browser_page):
+    """The checks above are real: a panic shown in the page is found, in the right cell."""
+    state, found, _ = restart_and_run_all(browser_page, lab_server, panicking_copy, "browser_selftest")
+    failures = shown_failures(found)
+    assert any(e["cell"] == 1 and "index out of range" in e["text"] for e in failures), found["errors"]
+    # (JupyterLab goes on after a GoNB panic, so the third cell runs too: only the
+    # outputs tell, which is why the main test reads them.)
+    assert _counts(state)[:2] == ["1", "2"], _counts(state)
