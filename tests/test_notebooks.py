@@ -84,7 +84,9 @@ def run_notebook(venv_python, nb_path, cwd, out_dir, timeout=CELL_TIMEOUT):
         "--executed", str(executed), "--timeout", str(timeout),
     ]
     # The per-cell timeout is enforced by nbclient; this one only guards a hung client.
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60 + timeout * (ncells + 1))
+    # As scripts/lab does: the venv's gonb kernel spec wins over one a user installed elsewhere.
+    env = dict(os.environ, JUPYTER_PREFER_ENV_PATH="1")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60 + timeout * (ncells + 1))
     if proc.returncode != 0 or not report_path.exists():
         pytest.fail(
             f"{nb_path.name}: the notebook runner failed (exit {proc.returncode})\n"
