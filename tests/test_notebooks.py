@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -111,16 +112,29 @@ def check_report(report, name):
         pytest.fail("\n\n".join(failures), pytrace=False)
 
 
-def format_times(results):
+def summarize(rep):
+    """A report reduced to what the timing files keep."""
+    return {
+        "recorded": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "total_seconds": rep["total_seconds"],
+        "ok": not rep["error"] and not any(cell_problems(c) for c in rep["cells"]),
+        "cells": [
+            {"index": c["index"], "seconds": c["seconds"], "first_line": _first_line(c["source"])[:70]}
+            for c in rep["cells"]
+        ],
+    }
+
+
+def format_times(summary):
     """The timing table: one line per notebook, then every cell of each."""
-    lines = [f"{'notebook':40} {'cells':>5} {'total s':>8} {'status':>7}"]
-    for name, rep in sorted(results.items()):
-        status = "FAIL" if rep["error"] or any(cell_problems(c) for c in rep["cells"]) else "ok"
-        lines.append(f"{name:40} {len(rep['cells']):5d} {rep['total_seconds']:8.1f} {status:>7}")
-    for name, rep in sorted(results.items()):
+    lines = [f"{'notebook':40} {'cells':>5} {'total s':>8} {'status':>7}  recorded"]
+    for name, s in sorted(summary.items()):
+        status = "ok" if s["ok"] else "FAIL"
+        lines.append(f"{name:40} {len(s['cells']):5d} {s['total_seconds']:8.1f} {status:>7}  {s['recorded']}")
+    for name, s in sorted(summary.items()):
         lines += ["", name, f"  {'cell':>4} {'seconds':>8}  first line"]
-        for c in rep["cells"]:
-            lines.append(f"  {c['index']:4d} {c['seconds']:8.2f}  {_first_line(c['source'])[:70]}")
+        for c in s["cells"]:
+            lines.append(f"  {c['index']:4d} {c['seconds']:8.2f}  {c['first_line']}")
     return "\n".join(lines) + "\n"
 
 
@@ -133,21 +147,26 @@ def _write_atomic(path, text):
 
 @pytest.fixture(scope="module", autouse=True)
 def timing_table(request):
-    """After the module: writes tests/output/notebook_times.{txt,json} and prints the table."""
+    """After the module: updates tests/output/notebook_times.{json,txt} and prints the table.
+
+    Notebooks not run this time (pytest -k) keep their last entry, with its own
+    "recorded" time; notebooks that no longer exist are dropped."""
     yield
     if not _results:
         return
-    table = format_times(_results)
+    path = OUT_DIR / "notebook_times.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        if not all(isinstance(v, dict) and "recorded" in v for v in summary.values()):
+            summary = {}
+    except (OSError, ValueError):
+        summary = {}
+    existing = {p.name for p in NOTEBOOKS}
+    summary = {k: v for k, v in summary.items() if k in existing}
+    summary.update({name: summarize(rep) for name, rep in _results.items()})
+    _write_atomic(path, json.dumps(summary, indent=1))
+    table = format_times(summary)
     _write_atomic(OUT_DIR / "notebook_times.txt", table)
-    summary = {
-        name: {
-            "total_seconds": rep["total_seconds"],
-            "ok": not rep["error"] and not any(cell_problems(c) for c in rep["cells"]),
-            "cells": [{"index": c["index"], "seconds": c["seconds"]} for c in rep["cells"]],
-        }
-        for name, rep in _results.items()
-    }
-    _write_atomic(OUT_DIR / "notebook_times.json", json.dumps(summary, indent=1))
     # Shown even without -s: the times are part of what `make test` reports.
     capman = request.config.pluginmanager.get_plugin("capturemanager")
     with capman.global_and_fixture_disabled():
