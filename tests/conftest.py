@@ -24,6 +24,17 @@ LAB_SCRIPT = ROOT / "scripts" / "lab"
 LAB_START_TIMEOUT = 90  # seconds; JupyterLab needs ~5 s here, more while 8 builds share 2 cores
 
 
+def pytest_configure(config):
+    """A timeout or CI ends a run with SIGTERM. Turn it into the KeyboardInterrupt that
+    pytest already unwinds from, so that fixtures stop the JupyterLab servers they
+    started: those run in a session of their own and would outlive the run."""
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
