@@ -258,6 +258,8 @@ def test_notebook_03_restart_and_run_all_in_jupyterlab(lab_server, notebook_copy
     # A picture a person can look at: the first rendered image in its cell.
     first = page.locator(".jp-OutputArea-output img, .jp-OutputArea-output svg").first
     first.scroll_into_view_if_needed()
+    first.wait_for(state="visible", timeout=10_000)
+    page.wait_for_timeout(1000)  # the notebook renders cells lazily around the scrolled-to one
     page.screenshot(path=str(OUT_DIR / "browser_03_image.png"))
     print(f"\nbrowser: {len(counts)} cells ran in {elapsed:.1f}s, {len(rendered)} images rendered; "
           f"screenshots in {OUT_DIR.relative_to(ROOT)}/browser_03_*.png")
