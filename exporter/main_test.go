@@ -11,43 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fastgo/fastgo/exporter/internal/treetest"
+
 	"golang.org/x/tools/txtar"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden want.txtar files of testdata/cases")
-
-const testGoMod = "module example.com/nbtest\n\ngo 1.26\n"
-
-// copyTree copies the regular files under src into dst.
-func copyTree(t testing.TB, src, dst string, skip func(rel string, d fs.DirEntry) bool) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if skip != nil && rel != "." && skip(rel, d) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // snapshot reads every file under root.
 func snapshot(t testing.TB, root string) map[string][]byte {
@@ -77,10 +46,10 @@ func TestGolden(t *testing.T) {
 		dir, _ := filepath.Abs(dir)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			root := t.TempDir()
-			copyTree(t, dir, root, func(rel string, d fs.DirEntry) bool {
+			treetest.Copy(t, dir, root, func(rel string, d fs.DirEntry) bool {
 				return rel == "want.txtar" || rel == "args"
 			})
-			if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte(testGoMod), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte(treetest.GoMod), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			args := []string{"-root", root}

@@ -1,22 +1,21 @@
 package nbexport
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-const testGoMod = "module example.com/nbtest\n\ngo 1.26\n"
+	"github.com/fastgo/fastgo/exporter/internal/treetest"
+)
 
 // testRepo copies testdata/<name> into a temporary directory with a go.mod.
 func testRepo(t testing.TB, name string) *Repo {
 	t.Helper()
 	root := t.TempDir()
-	copyTree(t, filepath.Join("..", "testdata", name), root, nil)
+	treetest.Copy(t, filepath.Join("..", "testdata", name), root, nil)
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte(testGoMod), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte(treetest.GoMod), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -27,49 +26,10 @@ func testRepo(t testing.TB, name string) *Repo {
 	return r
 }
 
-// copyTree copies the regular files under src into dst, leaving out what skip
-// selects (a directory is skipped whole).
-func copyTree(t testing.TB, src, dst string, skip func(rel string, d fs.DirEntry) bool) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if rel != "." && skip != nil && skip(filepath.ToSlash(rel), d) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // exportAll plans and writes every notebook of r.
 func exportAll(t testing.TB, r *Repo) *Plan {
 	t.Helper()
-	nbs, err := r.Notebooks()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := r.Plan(nbs, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustPlan(t, r)
 	if err := r.Write(p); err != nil {
 		t.Fatal(err)
 	}

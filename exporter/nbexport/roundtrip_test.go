@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
 	"time"
+
+	"github.com/fastgo/fastgo/exporter/internal/treetest"
 )
 
 // repoRoot is this repository, two levels up from exporter/nbexport.
@@ -27,7 +30,7 @@ func repoRoot(t testing.TB) *Repo {
 func copyRepo(t testing.TB, src string) *Repo {
 	t.Helper()
 	root := t.TempDir()
-	copyTree(t, src, root, func(rel string, d fs.DirEntry) bool {
+	treetest.Copy(t, src, root, func(rel string, d fs.DirEntry) bool {
 		base := path.Base(rel)
 		return strings.HasPrefix(base, ".") || base == "node_modules" || base == "__pycache__" ||
 			(!d.IsDir() && strings.HasSuffix(base, ".test"))
@@ -129,8 +132,8 @@ func roundTrip(t *testing.T, src string) {
 // TestRoundTripTestdata round-trips the rules repository of the golden tests.
 func TestRoundTripTestdata(t *testing.T) {
 	src := t.TempDir()
-	copyTree(t, filepath.Join("..", "testdata", "cases", "rules"), src, nil)
-	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(testGoMod), 0o644); err != nil {
+	treetest.Copy(t, filepath.Join("..", "testdata", "cases", "rules"), src, nil)
+	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(treetest.GoMod), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	roundTrip(t, src)
