@@ -37,22 +37,18 @@ func BenchmarkMLPForwardBackward(b *testing.B) {
 
 // BenchmarkTrainStep is a whole training step of the lesson loop: forward,
 // loss, backward, SGD step (lr 0.5) and zeroing the gradients.
-func BenchmarkTrainStep(b *testing.B) {
-	model, x, y := lessonBatch(b)
-	opt := nn.NewSGD(nn.Parameters(model), 0.5)
-	b.ReportAllocs()
-	for b.Loop() {
-		nn.CrossEntropy(model.Forward(x), y).Backward()
-		opt.Step()
-		opt.ZeroGrad()
-	}
-}
+func BenchmarkTrainStep(b *testing.B) { benchTrainStep(b, 0.5) }
 
 // BenchmarkTrainStepMomentum is BenchmarkTrainStep with momentum, Nesterov
 // and weight decay, the most work SGD.Step does.
 func BenchmarkTrainStepMomentum(b *testing.B) {
+	benchTrainStep(b, 0.1, nn.Momentum(0.9), nn.Nesterov(), nn.WeightDecay(1e-4))
+}
+
+// benchTrainStep times the lesson's training step with SGD(lr, opts...).
+func benchTrainStep(b *testing.B, lr float64, opts ...nn.SGDOption) {
 	model, x, y := lessonBatch(b)
-	opt := nn.NewSGD(nn.Parameters(model), 0.1, nn.Momentum(0.9), nn.Nesterov(), nn.WeightDecay(1e-4))
+	opt := nn.NewSGD(nn.Parameters(model), lr, opts...)
 	b.ReportAllocs()
 	for b.Loop() {
 		nn.CrossEntropy(model.Forward(x), y).Backward()
