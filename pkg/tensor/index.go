@@ -32,13 +32,7 @@ func (t *Tensor) IndexSelect(idx *Tensor) *Tensor {
 	}
 	shape := append(append([]int(nil), idx.shape...), t.shape[1:]...)
 	out := newTensor(make([]float32, len(rows)*rs), shape, t.dtype)
-	// Rows sit anywhere in a large dataset, so the copy waits on memory;
-	// a batch of 512 MNIST images is copied on all cores.
-	if len(out.data) < parallelMin {
-		copyRows(out.data, t.data, rows, rs, 0)
-	} else {
-		parallelItems(len(rows), rs, func(lo, hi int) { copyRows(out.data, t.data, rows[lo:hi], rs, lo) })
-	}
+	gatherRows(out.data, t.data, rows, rs)
 	if !needs1(t) {
 		return out
 	}
@@ -77,12 +71,19 @@ func (t *Tensor) IndexSelectInto(dst *Tensor, idx []int) *Tensor {
 	var shapeBuf [8]int
 	shape := append(append(shapeBuf[:0], len(idx)), t.shape[1:]...)
 	out := newTensor(buf, shape, t.dtype)
-	if need < parallelMin {
-		copyRows(out.data, t.data, rows, rs, 0)
-	} else {
-		parallelItems(len(rows), rs, func(lo, hi int) { copyRows(out.data, t.data, rows[lo:hi], rs, lo) })
-	}
+	gatherRows(out.data, t.data, rows, rs)
 	return out
+}
+
+// gatherRows copies the rows listed in rows (of size rs, from src) into dst
+// in order. Rows sit anywhere in a large dataset, so the copy waits on
+// memory; a batch of 512 MNIST images is copied on all cores.
+func gatherRows(dst, src []float32, rows []int32, rs int) {
+	if len(rows)*rs < parallelMin { // no closure for the common small batch
+		copyRows(dst, src, rows, rs, 0)
+		return
+	}
+	parallelItems(len(rows), rs, func(lo, hi int) { copyRows(dst, src, rows[lo:hi], rs, lo) })
 }
 
 // copyRows copies the rows listed in rows (of size rs, from src) into dst,
