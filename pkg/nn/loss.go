@@ -73,9 +73,12 @@ func shiftedLogSum(row []float32) (m, logS float32) {
 	if math.IsInf(float64(m), 0) {
 		return m, 0 // all −Inf, or a +Inf that dominates: no finite shift exists
 	}
+	var buf [64]float32 // the exps themselves are not needed: a stack buffer, chunk by chunk
 	var sum float64
-	for _, v := range row {
-		sum += math.Exp(float64(v - m))
+	for len(row) > 0 {
+		k := min(len(row), len(buf))
+		sum += expShifted(buf[:k], row[:k], m)
+		row = row[k:]
 	}
 	return m, float32(math.Log(sum))
 }
@@ -141,7 +144,12 @@ func CrossEntropy(logits, target *tensor.Tensor) *tensor.Tensor {
 	n, c := batchClasses("cross_entropy", logits, target)
 	xd, td := logits.Data(), target.Data()
 	probs := make([]float32, n*c) // softmax, kept for the backward
-	var sum float64
+	// LSE(xᵢ) − xᵢ[tᵢ] = log sᵢ − (xᵢ[tᵢ] − mᵢ), with sᵢ = Σⱼ exp(xᵢⱼ − mᵢ)
+	// in [1, c]: both terms are small. The logs are summed as the log of
+	// the product of the sᵢ (one log per batch, not per row), kept as
+	// mantissa·2^exp so that it never overflows.
+	var shifted float64  // Σᵢ (xᵢ[tᵢ] − mᵢ)
+	prod, exp2 := 1.0, 0 // Πᵢ sᵢ = prod·2^exp2
 	for i := range n {
 		row := xd[i*c : (i+1)*c]
 		p := probs[i*c : i*c+len(row)] // same length as row: no bounds checks below
@@ -152,19 +160,19 @@ func CrossEntropy(logits, target *tensor.Tensor) *tensor.Tensor {
 				m = v
 			}
 		}
-		var s float64
-		for j, v := range row {
-			e := math.Exp(float64(v - m))
-			p[j] = float32(e)
-			s += e
-		}
+		s := expShifted(p, row, m)
 		inv := float32(1 / s)
 		for j := range p {
 			p[j] *= inv
 		}
-		// LSE − x[t] = log s − (x[t] − m): both terms are small.
-		sum += math.Log(s) - float64(row[k]-m)
+		shifted += float64(row[k] - m)
+		if prod *= s; prod > 0x1p500 {
+			var e int
+			prod, e = math.Frexp(prod)
+			exp2 += e
+		}
 	}
+	sum := math.Log(prod) + float64(exp2)*math.Ln2 - shifted
 	out := tensor.Scalar(float32(sum / float64(n)))
 	return tensor.NewOp(out, func(g *tensor.Tensor) {
 		// A graph is walked backward once (tensor releases it after), so

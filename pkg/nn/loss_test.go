@@ -133,6 +133,21 @@ func TestCrossEntropyEqualsNLLLogSoftmax(t *testing.T) {
 	}
 }
 
+// Equal logits over 1000 classes make every row's exp sum 1000; over 512
+// rows their product (1000⁵¹²) is far beyond float64, and the loss must
+// still be exactly log 1000.
+func TestCrossEntropyManyRowsManyClasses(t *testing.T) {
+	const n, c = 512, 1000
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = i % c
+	}
+	loss := nn.CrossEntropy(tensor.Zeros(n, c), tensor.FromInts(labels, n)).Item()
+	if want := math.Log(c); !near(float64(loss), want, 1e-6, 0) {
+		t.Errorf("loss %v, want log %d = %v", loss, c, want)
+	}
+}
+
 func TestLogSoftmaxStableOnHugeLogits(t *testing.T) {
 	x := tensor.New([]float32{1000, -1000, 0, 999, -1000, -1000, -1001, -999}, 2, 4)
 	got := nn.LogSoftmax(x).Data()
