@@ -1,4 +1,4 @@
-//go:build !openblas
+//go:build !openblas && !blis
 
 package tensor
 
@@ -9,7 +9,7 @@ import (
 
 // BLASInfo names the BLAS implementation behind MatMul and Linear.
 func BLASInfo() string {
-	return "gonum pure-Go BLAS (build with -tags openblas for OpenBLAS)"
+	return "gonum pure-Go BLAS (build with -tags blis or -tags openblas for a native BLAS)"
 }
 
 // SetBLASThreads sets the number of threads of the BLAS library; the pure-Go

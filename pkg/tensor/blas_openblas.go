@@ -1,4 +1,4 @@
-//go:build openblas
+//go:build openblas && !blis
 
 package tensor
 
@@ -11,85 +11,16 @@ void openblas_set_num_threads(int);
 */
 import "C"
 
-import (
-	"fmt"
-	"sync"
+import "fmt"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/netlib/blas/netlib"
-)
+// libThreads is OpenBLAS's thread count: the CPUs, or OPENBLAS_NUM_THREADS.
+func libThreads() int { return int(C.openblas_get_num_threads()) }
 
-func init() {
-	blas32.Use(netlib.Implementation{})
-	blasMaxThreads = int(C.openblas_get_num_threads())
-	blasCurThreads = blasMaxThreads
-}
+func libSetThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
 
-// Thread count per product. OpenBLAS's threaded kernels split the work
-// differently from the single-threaded ones, so the same product can differ
-// in the last bits between one and two threads; the count is therefore a
-// fixed function of the product's shape (never of timing), which keeps
-// runs with the same seed bit-identical. Products with at least
-// threadedMinWork multiply-adds and both result sides at least
-// threadedMinSide use every thread, smaller ones one. Measured here with
-// other jobs running (BenchmarkMLPStepThreads): the lesson's batch-64 step
-// took 250-380 µs with its 2.5M-multiply-add products on one thread and
-// 540-570 µs on two, whose spinning also tripled its CPU time; on an idle
-// machine two threads gain 20-35% on them. The batch-512 products (400M)
-// run twice as fast on two threads.
-var (
-	blasMu         sync.Mutex
-	blasMaxThreads int
-	blasCurThreads int
-)
-
-// The thresholds are variables only so that benchmarks can compare.
-var (
-	threadedMinWork = 8 << 20
-	threadedMinSide = 32
-)
-
-// gemmThreads returns the thread count for an m×n result with inner size k.
-func gemmThreads(m, n, k int) int {
-	if m*n*k >= threadedMinWork && min(m, n) >= threadedMinSide {
-		return blasMaxThreads
-	}
-	return 1
-}
-
-// blasSgemm is Sgemm through OpenBLAS with the thread count chosen by
-// gemmThreads.
-func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	blasMu.Lock()
-	defer blasMu.Unlock()
-	if want := gemmThreads(m, n, k); want != blasCurThreads {
-		C.openblas_set_num_threads(C.int(want))
-		blasCurThreads = want
-	}
-	blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-}
-
-// BLASInfo names the BLAS implementation behind MatMul and Linear: here
-// OpenBLAS, with the CPU core its kernels were chosen for and the threads
-// it may use. A core of "Prescott" on a recent CPU means OpenBLAS did not
-// recognise it: set OPENBLAS_CORETYPE (SkylakeX or Haswell) before the
-// process starts.
-func BLASInfo() string {
-	blasMu.Lock()
-	defer blasMu.Unlock()
-	return fmt.Sprintf("OpenBLAS (core %s, %d threads for products of at least %d multiply-adds, 1 below; %s)",
-		C.GoString(C.openblas_get_corename()), blasMaxThreads, threadedMinWork,
-		C.GoString(C.openblas_get_config()))
-}
-
-// SetBLASThreads sets the largest number of threads OpenBLAS uses (large
-// products use all of them). One thread makes results independent of
-// scheduling entirely and suits a machine busy with other work.
-func SetBLASThreads(n int) {
-	blasMu.Lock()
-	defer blasMu.Unlock()
-	blasMaxThreads = max(n, 1)
-	C.openblas_set_num_threads(C.int(blasMaxThreads))
-	blasCurThreads = blasMaxThreads
+// libDescribe names OpenBLAS and the CPU core its kernels were chosen for. A
+// core of "Prescott" on a recent CPU means OpenBLAS did not recognise it:
+// set OPENBLAS_CORETYPE (SkylakeX or Haswell) before the process starts.
+func libDescribe() string {
+	return fmt.Sprintf("OpenBLAS (core %s; %s)", C.GoString(C.openblas_get_corename()), C.GoString(C.openblas_get_config()))
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // Matrix products go through gonum's blas32 interface: pure-Go kernels by
-// default, OpenBLAS with the openblas build tag (see blas_openblas.go).
+// default, BLIS or OpenBLAS with the blis or openblas build tag (see
+// blas_cgo.go).
 
 // sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, C
 // being m×n and the inner dimension k; it tolerates empty sizes, which

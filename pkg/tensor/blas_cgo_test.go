@@ -1,4 +1,4 @@
-//go:build openblas
+//go:build openblas || blis
 
 package tensor
 
@@ -31,7 +31,7 @@ func TestThreadPolicy(t *testing.T) {
 			}
 		}
 	}
-	if info := BLASInfo(); !strings.Contains(info, "OpenBLAS") || !strings.Contains(info, "threads") {
+	if info := BLASInfo(); !strings.Contains(info, "BLIS") && !strings.Contains(info, "OpenBLAS") || !strings.Contains(info, "threads") {
 		t.Errorf("BLASInfo: %s", info)
 	}
 	defer SetBLASThreads(blasMaxThreads)
