@@ -5,7 +5,7 @@
 FROM golang:1.26-bookworm
 
 # python3-venv: the Jupyter venv; make: the entry point. scripts/setup adds
-# libopenblas-dev and chromium itself (it runs as root here).
+# libblis-dev, libopenblas-dev and chromium itself (it runs as root here).
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv python3-pip make \
 	&& rm -rf /var/lib/apt/lists/*

@@ -26,8 +26,9 @@ def run(cmd, env=None, timeout=120):
     )
 
 
-def openblas_available():
-    return run([str(ROOT / "scripts" / "openblas-available")]).returncode == 0
+def blas_tag():
+    """The native BLAS build tag chosen for this machine ("blis", "openblas"), or ""."""
+    return run([str(ROOT / "scripts" / "blas-tag")]).stdout.strip()
 
 
 # --- make lab ------------------------------------------------------------------------------
@@ -111,7 +112,8 @@ def test_kernel_spec_fits_this_machine():
     assert f"-go_work={ROOT}" in spec["argv"], spec["argv"]
     env = spec["env"]
     assert env["PATH"].split(":")[0] == str(ROOT / ".cache" / "bin") and env["PATH"].endswith("${PATH}"), env["PATH"]
-    assert ("-tags=openblas" in env.get("GOFLAGS", "")) == openblas_available(), env
+    tag = blas_tag()
+    assert env.get("GOFLAGS", "") == (f"-tags={tag}" if tag else ""), env
     coretype = run([str(ROOT / "scripts" / "openblas-coretype"), "-q"]).stdout.strip()
     assert env.get("OPENBLAS_CORETYPE", "") == coretype, env
 
@@ -139,7 +141,10 @@ fmt.Printf("coretype=%s\\n%s\\n", os.Getenv("OPENBLAS_CORETYPE"), tensor.BLASInf
 def check_blas_output(out):
     coretype = run([str(ROOT / "scripts" / "openblas-coretype"), "-q"]).stdout.strip()
     assert f"coretype={coretype}\n" in out, out
-    if openblas_available():
+    tag = blas_tag()
+    if tag == "blis":
+        assert "BLIS" in out, out
+    elif tag == "openblas":
         assert "OpenBLAS" in out, out
         if coretype:
             assert f"core {coretype}" in out, f"OpenBLAS did not take OPENBLAS_CORETYPE={coretype}: {out}"
