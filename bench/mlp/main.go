@@ -8,7 +8,8 @@
 // Of -epochs training epochs, the first -warmup are not timed for the
 // median; the median is taken over the next -timed epochs. Validation
 // accuracy is measured once, on all 10,000 validation images, after every
-// epoch has run. Build it with -tags openblas to use OpenBLAS.
+// epoch has run. Build it with -tags blis or -tags openblas for a native
+// BLAS, as bench/run does (scripts/blas-tag chooses).
 package main
 
 import (

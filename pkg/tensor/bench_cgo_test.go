@@ -5,7 +5,7 @@ package tensor
 import "testing"
 
 // BenchmarkMLPStepThreads compares the small model's step with its
-// products on one OpenBLAS thread (the default) and on all of them.
+// products on one BLAS thread (the default) and on all of them.
 func BenchmarkMLPStepThreads(b *testing.B) {
 	b.Run("1thread", func(b *testing.B) { benchMLP(b, 50, 64) })
 	b.Run("allthreads", func(b *testing.B) {

@@ -28,12 +28,12 @@ func init() {
 // of the product's shape (never of timing), which keeps runs with the same
 // seed bit-identical. Products with at least threadedMinWork multiply-adds
 // and both result sides at least threadedMinSide use every thread, smaller
-// ones one. Measured here with other jobs running
+// ones one. Measured here with OpenBLAS and other jobs running
 // (BenchmarkMLPStepThreads): the lesson's batch-64 step took 250-380 µs
 // with its 2.5M-multiply-add products on one thread and 540-570 µs on two,
 // whose spinning also tripled its CPU time; on an idle machine two threads
 // gain 20-35% on them. The batch-512 products (400M) run twice as fast on
-// two threads.
+// two threads, with either library.
 var (
 	blasMu         sync.Mutex
 	blasMaxThreads int

@@ -48,19 +48,22 @@
 //
 // MatMul and Linear (x·wᵀ + b, fused, with a transposed-B Sgemm) call
 // gonum's blas32 interface. By default that is gonum's pure-Go BLAS, which
-// builds everywhere. Built with -tags openblas, the package binds OpenBLAS
-// through gonum.org/v1/netlib (cgo; Debian's libopenblas-dev). No extra
-// environment is needed to build: this package's cgo directive links
-// -lopenblas. Debian's OpenBLAS 0.3.21 does not recognise recent Intel
-// CPUs and falls back to slow Prescott kernels; set OPENBLAS_CORETYPE
-// (SkylakeX for AVX-512, Haswell for AVX2) in the environment before the
-// process starts. BLASInfo reports the core in use. Large products (the
-// batch-512 layer) run on every OpenBLAS thread, small or thin ones (the
-// batch-64 layers) on one: OpenBLAS's spinning threads cost more than they
-// save there as soon as anything else runs. The choice depends on the shape
-// only, because OpenBLAS's one- and two-thread kernels round differently and
-// runs with the same seed should give the same numbers (SetBLASThreads(1)
-// makes every product single-threaded).
+// builds everywhere. Built with -tags blis or -tags openblas, the package
+// binds BLIS (Debian's libblis-dev) or OpenBLAS (libopenblas-dev) through
+// gonum.org/v1/netlib's CBLAS binding (cgo; the tag's file links the
+// library, no extra environment is needed to build). On the lessons'
+// products BLIS is the faster of the two here (bench/README.md), and
+// scripts/blas-tag prefers it. Debian's OpenBLAS 0.3.21 does not recognise
+// recent Intel CPUs and falls back to slow Prescott kernels; set
+// OPENBLAS_CORETYPE (SkylakeX for AVX-512, Haswell for AVX2) in the
+// environment before the process starts. BLASInfo reports the library and
+// kernels in use. Large products (the batch-512 layer) run on every
+// thread, small or thin ones (the batch-64 layers) on one: a second
+// thread's start and wait cost more than it saves there as soon as
+// anything else runs. The choice depends on the shape only, because one-
+// and two-thread kernels round differently and runs with the same seed
+// should give the same numbers (SetBLASThreads(1) makes every product
+// single-threaded).
 //
 // Around the matrix products, the engine avoids work and garbage: the
 // gradient buffers of intermediate results come from the free list and go
@@ -74,7 +77,7 @@
 // training step of the lesson's two models (BenchmarkMLPStep), matrix
 // products against direct Sgemm calls, and per-op overhead:
 //
-//	go test -tags openblas -run - -bench . ./pkg/tensor/
+//	go test -tags blis -run - -bench . ./pkg/tensor/
 //
 // They report CPU time and the best single step beside wall time, which on
 // a machine shared with other jobs measures the neighbours too.
