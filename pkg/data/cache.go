@@ -9,14 +9,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"sync/atomic"
 	"unsafe"
 )
 
 // The decoded cache holds a data set's training images as float32 values in
-// [0, 1] and their labels, laid out so that loading is one read or one mmap
-// (no decoding): GoNB runs every cell as a new program, and each calls
-// GetData.
+// [0, 1] and their labels, laid out so that loading is one mmap (no decoding,
+// no copy): GoNB runs every cell as a new program, and each calls GetData.
 //
 //	offset 0:     header (cacheHeaderSize bytes, zero-padded, little-endian):
 //	              magic "FGDCACHE", version uint32, n, rows, cols uint32,
@@ -28,7 +26,7 @@ import (
 const (
 	cacheMagic      = "FGDCACHE"
 	cacheVersion    = 1
-	cacheHeaderSize = 4096 // one page, so the floats are page-aligned in memory
+	cacheHeaderSize = 4096 // one page, so the floats are page-aligned in the mapping
 	cacheFileName   = "train-decoded-f32.bin"
 )
 
@@ -70,7 +68,7 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-// readCache loads the decoded cache at path if it is valid for key.
+// readCache maps the decoded cache at path if it is valid for key.
 func readCache(path string, key [32]byte) (*decoded, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -98,12 +96,13 @@ func readCache(path string, key [32]byte) (*decoded, error) {
 		return nil, fmt.Errorf("%w: %s: %d bytes, want %d", errStaleCache, path, st.Size(), size)
 	}
 	if littleEndian {
-		b, err := loadFile(f, size)
+		b, err := mapFile(f, size)
 		if err != nil {
 			return nil, fmt.Errorf("data: mapping %s: %w", path, err)
 		}
 		d.images = unsafe.Slice((*float32)(unsafe.Pointer(&b[cacheHeaderSize])), numel)
 		d.labels = b[cacheHeaderSize+4*numel : size : size]
+		registerForHugePages(d.images)
 		return d, nil
 	}
 	b, err := io.ReadAll(f)
@@ -119,25 +118,6 @@ func readCache(path string, key [32]byte) (*decoded, error) {
 	return d, nil
 }
 
-// hugeLoaded records that this process has made its one huge-page load.
-var hugeLoaded atomic.Bool
-
-// loadFile returns the first size bytes of f, ready to use as the tensors'
-// memory. The first cache load of a process reads the file into huge pages
-// (readHuge), which the training loop's random row gather profits from; any
-// later load maps the file instead, sharing the page cache, so a process
-// that loads again and again (a benchmark, a long-lived server) holds one
-// private copy of the pixels, not one per load. GoNB runs every cell as a
-// new process, so every cell gets the fast copy.
-func loadFile(f *os.File, size int) ([]byte, error) {
-	if hugeLoaded.CompareAndSwap(false, true) {
-		if b, err := readHuge(f, size); err == nil {
-			return b, nil
-		}
-	}
-	return mapFile(f, size)
-}
-
 // sourceError marks an error in the data being read (not in writing the
 // cache), so the caller reports it instead of falling back.
 type sourceError struct{ err error }
@@ -148,7 +128,7 @@ func (e *sourceError) Unwrap() error { return e.err }
 // buildCache streams the training images of img (header already read and
 // checked to be [n rows cols]) into a decoded cache at path: decompress,
 // scale to float32 and write, one chunk at a time, so the first load never
-// holds the 188 MB of floats in memory; readCache then loads the file.
+// holds the 188 MB of floats in memory; readCache then maps the file.
 func buildCache(path string, key [32]byte, img *idxStream, labels []uint8) error {
 	n, rows, cols := img.dims[0], img.dims[1], img.dims[2]
 	h := cacheHeader{Version: cacheVersion, N: uint32(n), Rows: uint32(rows), Cols: uint32(cols), Key: key}

@@ -2,27 +2,116 @@ package data
 
 import (
 	"fmt"
-	"os"
-	"syscall"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/fastgo/fastgo/internal/gatherhint"
 )
 
-// readHuge reads the first size bytes of f into private anonymous memory
-// backed by transparent huge pages where the kernel allows them. A
-// training loop gathers random 3 KB rows from the 157 MB of MNIST pixels;
-// with 4 KB pages nearly every row costs a TLB miss (a two-level page walk
-// in a virtual machine), and huge pages made the lesson's epoch about 4%
-// faster (bench/README.md). Like a mapping, the memory lives as long as the
-// process.
-func readHuge(f *os.File, size int) ([]byte, error) {
-	b, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
+// Huge pages for mapped datasets. A training loop gathers random 3 KB rows
+// from the 157 MB of MNIST pixels; with 4 KB pages nearly every row costs a
+// TLB miss (a two-level page walk in a virtual machine), and moving the
+// pixels to transparent huge pages made the lesson's epoch about 7% faster
+// (bench/README.md). Reading the cache into huge pages in GetData would make
+// every load read all 188 MB, 0.05-0.6 s where the page cache does not keep
+// the file (every GoNB cell loads), so GetData maps the file as before and
+// the move happens on the first row gather from it: pkg/tensor reports the
+// source of large gathers through gatherhint, and moveToHugePages copies the
+// source's pages into huge-page memory and puts that memory at the same
+// address (mremap), so every slice and tensor over it stays valid.
+
+func init() { gatherhint.Source = promoteGatherSource }
+
+const (
+	pageSize = 4 << 10
+	hugePage = 2 << 20
+)
+
+// hugeRegion is a mapped cache's image memory and the parts of it already
+// moved to huge pages.
+type hugeRegion struct {
+	lo, hi uintptr
+	moved  [][2]uintptr
+}
+
+var huge struct {
+	candidates atomic.Int32 // registered regions: promote's fast path when 0
+	mu         sync.Mutex
+	regions    []*hugeRegion
+}
+
+// registerForHugePages records mapped image memory that row gathers may move
+// to huge pages.
+func registerForHugePages(images []float32) {
+	if len(images) == 0 {
+		return
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(images)))
+	huge.mu.Lock()
+	defer huge.mu.Unlock()
+	huge.regions = append(huge.regions, &hugeRegion{lo: lo, hi: lo + 4*uintptr(len(images))})
+	huge.candidates.Add(1)
+}
+
+// promoteGatherSource moves the whole pages of data to huge pages if data
+// lies in a registered region and has not been moved yet. It runs in the
+// gathering goroutine, before the gather reads data, so the copy sees every
+// earlier write to it; values never change. A failure leaves the memory as
+// it was (the move is only an optimisation).
+func promoteGatherSource(data []float32) {
+	if huge.candidates.Load() == 0 {
+		return
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+	hi := lo + 4*uintptr(len(data))
+	huge.mu.Lock()
+	defer huge.mu.Unlock()
+	for _, r := range huge.regions {
+		if lo < r.lo || hi > r.hi {
+			continue
+		}
+		if slices.ContainsFunc(r.moved, func(m [2]uintptr) bool { return lo >= m[0] && hi <= m[1] }) {
+			return
+		}
+		// Only pages wholly inside data: a page shared with a neighbouring
+		// tensor (x_valid after x_train) stays where it is.
+		start, end := (lo+pageSize-1)&^(pageSize-1), hi&^(pageSize-1)
+		r.moved = append(r.moved, [2]uintptr{lo, hi})
+		if end-start >= 2*hugePage {
+			base := unsafe.Pointer(unsafe.SliceData(data))
+			_ = moveToHugePages(unsafe.Add(base, start-lo), end-start)
+		}
+		return
+	}
+}
+
+// moveToHugePages replaces the size bytes of mapped memory at addr (page
+// aligned) by a copy in anonymous memory advised MADV_HUGEPAGE, at the same
+// address.
+func moveToHugePages(addr unsafe.Pointer, size uintptr) error {
+	// Reserve 2 MB more, to start the copy at the same offset within a huge
+	// page as addr: mremap then moves whole huge pages instead of splitting
+	// them.
+	raw, err := unix.MmapPtr(-1, 0, nil, size+hugePage, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("data: huge pages: %w", err)
 	}
-	// Only a hint: with THP set to "never" the read still works, on 4 KB pages.
-	_ = syscall.Madvise(b, syscall.MADV_HUGEPAGE)
-	if _, err := f.ReadAt(b, 0); err != nil {
-		syscall.Munmap(b)
-		return nil, fmt.Errorf("reading %s: %w", f.Name(), err)
+	skip := (uintptr(addr) - uintptr(raw)) & (hugePage - 1)
+	dst := unsafe.Add(raw, skip)
+	if skip > 0 {
+		_ = unix.MunmapPtr(raw, skip)
 	}
-	return b, nil
+	_ = unix.MunmapPtr(unsafe.Add(dst, size), hugePage-skip)
+	buf := unsafe.Slice((*byte)(dst), size)
+	_ = unix.Madvise(buf, unix.MADV_HUGEPAGE) // only a hint: with THP off, the copy still works
+	copy(buf, unsafe.Slice((*byte)(addr), size))
+	if _, err := unix.MremapPtr(dst, size, addr, size, unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED); err != nil {
+		_ = unix.MunmapPtr(dst, size)
+		return fmt.Errorf("data: huge pages: %w", err)
+	}
+	return nil
 }

@@ -2,10 +2,6 @@
 
 package data
 
-import (
-	"errors"
-	"os"
-)
-
-// readHuge is Linux only: elsewhere the cache is mapped.
-func readHuge(f *os.File, size int) ([]byte, error) { return nil, errors.ErrUnsupported }
+// registerForHugePages does nothing where transparent huge pages and mremap
+// are not available.
+func registerForHugePages(images []float32) {}
