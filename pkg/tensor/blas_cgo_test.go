@@ -3,8 +3,11 @@
 package tensor
 
 import (
+	"math"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/blas"
 )
 
 // TestThreadPolicy checks the shape rule for OpenBLAS threads and that
@@ -38,5 +41,49 @@ func TestThreadPolicy(t *testing.T) {
 	SetBLASThreads(1)
 	if got := x.MatMul(w); !got.AllClose(want, 1e-5, 1e-5) {
 		t.Errorf("one thread differs by %v", got.MaxAbsDiff(want))
+	}
+}
+
+// Every transposition of a product large enough for the library's own
+// path (BLIS's strided API with -tags blis) matches a float64 reference,
+// with and without accumulation into C.
+func TestLargeSgemmTranspositions(t *testing.T) {
+	const m, n, k = 70, 60, 80 // 336K multiply-adds
+	a, b := randT(5, m*k, 1).data, randT(6, k*n, 1).data
+	c0 := randT(7, m*n, 1).data
+	for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
+		for _, tB := range []blas.Transpose{blas.NoTrans, blas.Trans} {
+			for _, beta := range []float32{0, 0.5} {
+				// Stored as op(A) is m×k: k columns, or m columns when transposed.
+				lda, ldb := k, n
+				if tA == blas.Trans {
+					lda = m
+				}
+				if tB == blas.Trans {
+					ldb = k
+				}
+				c := append([]float32(nil), c0...)
+				sgemm(tA, tB, m, n, k, 1.5, a, lda, b, ldb, beta, c, n)
+				for i := range m {
+					for j := range n {
+						want := float64(beta) * float64(c0[i*n+j])
+						for p := range k {
+							ai, bi := i*lda+p, p*ldb+j
+							if tA == blas.Trans {
+								ai = p*lda + i
+							}
+							if tB == blas.Trans {
+								bi = j*ldb + p
+							}
+							av, bv := a[ai], b[bi]
+							want += 1.5 * float64(av) * float64(bv)
+						}
+						if got := float64(c[i*n+j]); math.Abs(got-want) > 1e-4*(1+math.Abs(want)) {
+							t.Fatalf("%c%c beta %v: C[%d,%d] = %v, want %v", tA, tB, beta, i, j, got, want)
+						}
+					}
+				}
+			}
+		}
 	}
 }
