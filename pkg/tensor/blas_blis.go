@@ -17,6 +17,7 @@ import (
 	"unsafe"
 
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // With -tags blis two libraries serve the package. BLIS computes the
@@ -30,10 +31,7 @@ import (
 // shape policy of blas_cgo.go.
 const blisMinWork = 256 << 10
 
-func init() {
-	C.openblas_set_num_threads(1)
-	libGemm = blisGemm
-}
+func init() { C.openblas_set_num_threads(1) }
 
 // libThreads is the CPUs, unless BLIS_NUM_THREADS or OMP_NUM_THREADS says
 // otherwise (BLIS itself defaults to one thread).
@@ -53,13 +51,14 @@ func libDescribe() string {
 		blisMinWork, C.GoString(C.openblas_get_corename()))
 }
 
-// blisGemm computes a large product with bli_sgemm and reports whether it
-// did. BLIS takes a row and a column stride per operand, so a row-major
-// matrix is (rs = ld, cs = 1) and its transpose (rs = 1, cs = ld): no
-// transposition flags are needed.
-func blisGemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+// libSgemm computes a large product with bli_sgemm and a small one with
+// OpenBLAS's cblas_sgemm (through gonum's binding). BLIS takes a row and a
+// column stride per operand, so a row-major matrix is (rs = ld, cs = 1) and
+// its transpose (rs = 1, cs = ld): no transposition flags are needed.
+func libSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m*n*k < blisMinWork {
-		return false
+		blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
 	}
 	strides := func(t blas.Transpose, ld int) (C.inc_t, C.inc_t) {
 		if t == blas.NoTrans {
@@ -74,5 +73,4 @@ func blisGemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, ld
 		&al, (*C.float)(unsafe.Pointer(&a[0])), rsa, csa,
 		(*C.float)(unsafe.Pointer(&b[0])), rsb, csb,
 		&be, (*C.float)(unsafe.Pointer(&c[0])), C.inc_t(ldc), 1)
-	return true
 }

@@ -14,7 +14,7 @@ import (
 // A native BLAS (BLIS with -tags blis, OpenBLAS with -tags openblas) serves
 // gonum's blas32 interface through gonum.org/v1/netlib's CBLAS binding; the
 // library's own file (blas_blis.go, blas_openblas.go) links it and provides
-// libThreads, libSetThreads and libDescribe, and may set libGemm.
+// libThreads, libSetThreads, libDescribe and libSgemm.
 func init() {
 	blas32.Use(netlib.Implementation{})
 	blasMaxThreads = max(libThreads(), 1)
@@ -63,15 +63,8 @@ func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 		libSetThreads(want)
 		blasCurThreads = want
 	}
-	if libGemm != nil && libGemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
-		return
-	}
-	blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	libSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
-
-// libGemm, when a library's file sets it, computes the products it takes
-// (returning true) through that library's own API instead of CBLAS.
-var libGemm func(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool
 
 // BLASInfo names the BLAS implementation behind MatMul and Linear: the
 // library, the kernels it chose for this CPU and the threads it may use.

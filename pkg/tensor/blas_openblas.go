@@ -11,7 +11,12 @@ void openblas_set_num_threads(int);
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
 
 // libThreads is OpenBLAS's thread count: the CPUs, or OPENBLAS_NUM_THREADS.
 func libThreads() int { return int(C.openblas_get_num_threads()) }
@@ -23,4 +28,9 @@ func libSetThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
 // set OPENBLAS_CORETYPE (SkylakeX or Haswell) before the process starts.
 func libDescribe() string {
 	return fmt.Sprintf("OpenBLAS (core %s; %s)", C.GoString(C.openblas_get_corename()), C.GoString(C.openblas_get_config()))
+}
+
+// libSgemm is OpenBLAS's cblas_sgemm, through gonum's binding.
+func libSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
