@@ -31,17 +31,17 @@ const (
 	hugePage = 2 << 20
 )
 
-// hugeRegion is a mapped cache's image memory and the parts of it already
-// moved to huge pages.
+// hugeRegion is a mapped cache's image memory and the gather sources in it
+// already handled (moved to huge pages, or too small to move).
 type hugeRegion struct {
 	lo, hi uintptr
-	moved  [][2]uintptr
+	done   [][2]uintptr
 }
 
 var huge struct {
-	candidates atomic.Int32 // registered regions: promote's fast path when 0
-	mu         sync.Mutex
-	regions    []*hugeRegion
+	any     atomic.Bool // a region was registered: promote's lock-free fast path when not
+	mu      sync.Mutex
+	regions []*hugeRegion
 }
 
 // registerForHugePages records mapped image memory that row gathers may move
@@ -54,7 +54,7 @@ func registerForHugePages(images []float32) {
 	huge.mu.Lock()
 	defer huge.mu.Unlock()
 	huge.regions = append(huge.regions, &hugeRegion{lo: lo, hi: lo + 4*uintptr(len(images))})
-	huge.candidates.Add(1)
+	huge.any.Store(true)
 }
 
 // promoteGatherSource moves the whole pages of data to huge pages if data
@@ -63,7 +63,7 @@ func registerForHugePages(images []float32) {
 // earlier write to it; values never change. A failure leaves the memory as
 // it was (the move is only an optimisation).
 func promoteGatherSource(data []float32) {
-	if huge.candidates.Load() == 0 {
+	if !huge.any.Load() {
 		return
 	}
 	lo := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
@@ -74,13 +74,13 @@ func promoteGatherSource(data []float32) {
 		if lo < r.lo || hi > r.hi {
 			continue
 		}
-		if slices.ContainsFunc(r.moved, func(m [2]uintptr) bool { return lo >= m[0] && hi <= m[1] }) {
+		if slices.ContainsFunc(r.done, func(d [2]uintptr) bool { return lo >= d[0] && hi <= d[1] }) {
 			return
 		}
 		// Only pages wholly inside data: a page shared with a neighbouring
 		// tensor (x_valid after x_train) stays where it is.
 		start, end := (lo+pageSize-1)&^(pageSize-1), hi&^(pageSize-1)
-		r.moved = append(r.moved, [2]uintptr{lo, hi})
+		r.done = append(r.done, [2]uintptr{lo, hi})
 		if end-start >= 2*hugePage {
 			base := unsafe.Pointer(unsafe.SliceData(data))
 			_ = moveToHugePages(unsafe.Add(base, start-lo), end-start)
