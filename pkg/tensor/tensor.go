@@ -81,18 +81,19 @@ type Tensor struct {
 
 	requiresGrad bool
 	// grad is the gradient buffer (same length as data), nil until a
-	// backward pass reaches this tensor. gradOK is false when the buffer
-	// holds stale values (after ZeroGrad, or fresh from the pool): the next
-	// writer overwrites instead of adding.
-	grad   []float32
-	gradOK bool
-	gradT  *Tensor // cached view returned by Grad
+	// backward pass reaches this tensor; it always holds the accumulated
+	// gradient (ZeroGrad clears it in place).
+	grad  []float32
+	gradT *Tensor // the view returned by Grad
 
-	// Autograd graph (nil backward for leaves).
+	// Autograd graph. op is the PyTorch name of the backward node that made
+	// this tensor ("" for a leaf); it stays after Backward releases the
+	// graph, which drops inputs and backward and sets released.
+	op       string
 	inputs   []*Tensor
 	in2      [2]*Tensor // backing store for inputs of unary/binary ops
 	backward func(g []float32)
-	freed    bool   // the graph under this tensor was released by Backward
+	released bool
 	visit    uint64 // topological-sort mark
 }
 
