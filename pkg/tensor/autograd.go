@@ -80,6 +80,7 @@ func (t *Tensor) Grad() *Tensor {
 	}
 	if t.gradT == nil {
 		t.gradT = newTensor(t.grad, t.shape, Float32)
+		t.gradT.gradOf = t
 	}
 	return t.gradT
 }
@@ -88,10 +89,15 @@ func (t *Tensor) Grad() *Tensor {
 // before shows the zeros. Call it (or the optimizer's ZeroGrad) before each
 // training step, since Backward adds into the gradient.
 func (t *Tensor) ZeroGrad() {
-	if t.grad != nil {
-		clear(t.grad)
-	}
+	clear(t.grad)
+	t.zeroed++
 }
+
+// GradZeroCount returns how many times t's gradient has been zeroed: by
+// ZeroGrad, or by Zero or Fill on the view Grad returns. An optimizer can
+// tell from it whether the gradients were reset since its last Step (see
+// pkg/nn's SGD option CheckZeroGrad).
+func (t *Tensor) GradZeroCount() uint64 { return t.zeroed }
 
 // AccumulateGrad adds g (t's shape, flattened) into t's gradient buffer,
 // allocating it on first use. It does nothing if t does not require

@@ -77,7 +77,7 @@ func (t *Tensor) Mean() *Tensor {
 //	out = maxᵢ aᵢ;  ∂a_k = g for k = argmax
 func (t *Tensor) Max() *Tensor {
 	if len(t.data) == 0 {
-		panicf("max: empty tensor of shape %v", t.shape)
+		panic(shapeErr("max", "", "reduction over an empty tensor (shape %v) has no identity; give a dimension", t.shape).with(t.shape))
 	}
 	k := 0
 	for i, v := range t.data {
@@ -98,7 +98,7 @@ func (t *Tensor) Max() *Tensor {
 // Min returns the smallest element as a scalar (not differentiable).
 func (t *Tensor) Min() *Tensor {
 	if len(t.data) == 0 {
-		panicf("min: empty tensor of shape %v", t.shape)
+		panic(shapeErr("min", "", "reduction over an empty tensor (shape %v) has no identity; give a dimension", t.shape).with(t.shape))
 	}
 	m := t.data[0]
 	for _, v := range t.data {
@@ -185,7 +185,7 @@ func (t *Tensor) argmaxDim(outer, n, inner int) []int32 {
 func (t *Tensor) MaxDim(dim int, keepdim bool) *Tensor {
 	d, outer, n, inner := t.split("max", dim)
 	if n == 0 {
-		panicf("max: dimension %d of shape %v is empty", d, t.shape)
+		panic(shapeErr("max", "", "cannot reduce over dimension %d of shape %v, which has size 0", d, t.shape).with(t.shape))
 	}
 	idx := t.argmaxDim(outer, n, inner)
 	out := newTensor(make([]float32, outer*inner), t.reducedShape(d, keepdim), t.dtype)
@@ -210,7 +210,7 @@ func (t *Tensor) MaxDim(dim int, keepdim bool) *Tensor {
 func (t *Tensor) ArgMax(dim int) *Tensor {
 	d, outer, n, inner := t.split("argmax", dim)
 	if n == 0 {
-		panicf("argmax: dimension %d of shape %v is empty", d, t.shape)
+		panic(shapeErr("argmax", "", "cannot reduce over dimension %d of shape %v, which has size 0", d, t.shape).with(t.shape))
 	}
 	idx := t.argmaxDim(outer, n, inner)
 	out := newTensor(make([]float32, len(idx)), t.reducedShape(d, false), Int)

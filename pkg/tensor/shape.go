@@ -106,7 +106,7 @@ func (t *Tensor) Row(i int) *Tensor {
 //	out[i] = tsᵢ;  ∂tsᵢ = g[i]
 func Stack(ts []*Tensor) *Tensor {
 	if len(ts) == 0 {
-		panicf("stack: no tensors")
+		panic(shapeErr("stack", "", "expected a non-empty list of tensors"))
 	}
 	s0 := ts[0].shape
 	n := len(ts[0].data)
@@ -141,7 +141,7 @@ func Stack(ts []*Tensor) *Tensor {
 //	out = [ts₀ ts₁ …] along dim;  ∂tsᵢ = its block of g
 func Cat(ts []*Tensor, dim int) *Tensor {
 	if len(ts) == 0 {
-		panicf("cat: no tensors")
+		panic(shapeErr("cat", "", "expected a non-empty list of tensors"))
 	}
 	s0 := ts[0].shape
 	d, outer, _, inner := ts[0].split("cat", dim)
