@@ -175,17 +175,18 @@ func CrossEntropy(logits, target *tensor.Tensor) *tensor.Tensor {
 	sum := math.Log(prod) + float64(exp2)*math.Ln2 - shifted
 	out := tensor.Scalar(float32(sum / float64(n)))
 	return tensor.NewOp(out, "NllLossBackward0", func(g *tensor.Tensor) {
-		// A graph is walked backward once (tensor releases it after), so
-		// the softmax buffer can become the gradient in place.
+		// Into a new buffer, not over probs: with tensor.RetainGraph the
+		// same backward may run again.
 		scale := g.Data()[0] / float32(n)
+		dx := make([]float32, len(probs))
 		for i := range n {
-			d := probs[i*c : (i+1)*c]
+			p, d := probs[i*c:(i+1)*c], dx[i*c:(i+1)*c]
 			for j := range d {
-				d[j] *= scale
+				d[j] = p[j] * scale
 			}
 			d[int(td[i])] -= scale
 		}
-		logits.AccumulateGrad(probs)
+		logits.AccumulateGrad(dx)
 	}, logits)
 }
 
