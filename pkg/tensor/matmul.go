@@ -186,7 +186,7 @@ func transpose(dst, src []float32, r, c int) {
 
 // T returns the transpose of a 2-D tensor (a copy).
 //
-//	out = aᵀ;  ∂a = gᵀ
+//	out = aᵀ;  ∂a += gᵀ
 func (t *Tensor) T() *Tensor {
 	if len(t.shape) != 2 {
 		panic(shapeErr("t", "", "t() expects a 2-D tensor, got shape %v", t.shape).with(t.shape))
