@@ -63,6 +63,9 @@ type config struct {
 	hasRange              bool
 	fontSize              float64
 	series                []Series
+	rowLabels, colLabels  []string
+	highlights            [][2]int // Table cells, (row, column)
+	bins                  int
 }
 
 func newConfig(opts []Option) *config {
@@ -117,6 +120,33 @@ func Range(lo, hi float64) Option {
 		panic(fmt.Sprintf("plotting: Range(%v, %v): want lo < hi", lo, hi))
 	}
 	return optionFunc(func(c *config) { c.vmin, c.vmax, c.hasRange = lo, hi, true })
+}
+
+// RowLabels heads a Table's rows with names (class names, say) instead of
+// their indices; there must be one name per row.
+func RowLabels(names []string) Option {
+	return optionFunc(func(c *config) { c.rowLabels = names })
+}
+
+// ColLabels heads a Table's columns with names instead of their indices;
+// there must be one name per column.
+func ColLabels(names []string) Option {
+	return optionFunc(func(c *config) { c.colLabels = names })
+}
+
+// Highlight outlines the Table cells (rows[k], cols[k]), the cells that
+// PyTorch's advanced indexing t[rows, cols] picks:
+// Highlight([]int{0, 1, 2}, []int{5, 0, 4}) marks sm_pred[[0,1,2],[5,0,4]].
+// Several Highlight options add up.
+func Highlight(rows, cols []int) Option {
+	if len(rows) != len(cols) {
+		panic(fmt.Sprintf("plotting: Highlight: %d rows and %d columns; want one column per row", len(rows), len(cols)))
+	}
+	return optionFunc(func(c *config) {
+		for k := range rows {
+			c.highlights = append(c.highlights, [2]int{rows[k], cols[k]})
+		}
+	})
 }
 
 // FontSize sets the font size of a Table, in points.
