@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -307,8 +308,8 @@ func TestPlotLogY(t *testing.T) {
 
 func TestPlotLegend(t *testing.T) {
 	xs := []float64{0, 1, 2, 3}
-	plain := render(t, Plot(LineXY("", xs, xs), Size(400, 300)))
-	named := render(t, Plot(LineXY("rising", xs, xs), Size(400, 300)))
+	plain := render(t, Plot(LineXY("", xs, xs), YLabel("value"), Size(400, 300)))
+	named := render(t, Plot(LineXY("rising", xs, xs), YLabel("value"), Size(400, 300)))
 	// The legend adds a short sample of the line in the emptiest corner
 	// (top left for a line rising to the top right).
 	px, _ := colourPixels(plain, palette10[0])
@@ -327,6 +328,74 @@ func TestPlotLegend(t *testing.T) {
 	}
 	if top, left := emptiestCorner(nil, false, false); !top || left {
 		t.Errorf("no data: legend top=%v left=%v, want top right", top, left)
+	}
+}
+
+// svgTexts returns the strings an SVG figure draws, each with whether it is
+// rotated (a vertical axis label), once per time it is drawn.
+func svgTexts(t *testing.T, f *Figure) map[string][]bool {
+	t.Helper()
+	b, err := f.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]bool{}
+	var walk func(n *xmlNode, rotated bool)
+	walk = func(n *xmlNode, rotated bool) {
+		rotated = rotated || strings.Contains(n.attr("transform"), "rotate")
+		if n.XMLName.Local == "text" {
+			out[n.Text] = append(out[n.Text], rotated)
+		}
+		for _, c := range n.Children {
+			walk(c, rotated)
+		}
+	}
+	walk(parseXML(t, string(b)), false)
+	return out
+}
+
+func TestPlotYLabel(t *testing.T) {
+	ys := []float64{2.3, 1.2, 0.7}
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		// want lists the texts drawn once each, rotated (the y label) or
+		// not (a legend entry); none lists texts not drawn at all.
+		want map[string]bool
+		none []string
+	}{
+		// A single named series labels the axis, and the legend goes.
+		{"single", []Option{Line("loss", ys)}, map[string]bool{"loss": true}, nil},
+		// An explicit label wins, and the series keeps its legend entry.
+		{"explicit", []Option{Line("train", ys), YLabel("loss")}, map[string]bool{"loss": true, "train": false}, nil},
+		{"same as label", []Option{Line("lr", ys), YLabel("lr")}, map[string]bool{"lr": true}, nil},
+		// Several series: the legend names them, the axis only when told.
+		{"several", []Option{Line("cos", ys), Line("exp", ys), YLabel("lr")}, map[string]bool{"lr": true, "cos": false, "exp": false}, nil},
+		{"several unlabelled", []Option{Line("cos", ys), Line("exp", ys)}, map[string]bool{"cos": false, "exp": false}, []string{"lr"}},
+		{"unnamed", []Option{Line("", ys)}, nil, []string{"loss"}},
+	} {
+		got := svgTexts(t, Plot(tc.opts...))
+		for text, rotated := range tc.want {
+			if r := got[text]; len(r) != 1 || r[0] != rotated {
+				t.Errorf("%s: %q drawn with rotations %v, want once with %v (texts %v)", tc.name, text, r, rotated, got)
+			}
+		}
+		for _, text := range tc.none {
+			if len(got[text]) != 0 {
+				t.Errorf("%s: %q drawn", tc.name, text)
+			}
+		}
+		rotated := 0
+		for _, rs := range got {
+			for _, r := range rs {
+				if r {
+					rotated++
+				}
+			}
+		}
+		if wantRot := strings.Count(fmt.Sprint(tc.want), ":true"); rotated != wantRot {
+			t.Errorf("%s: %d rotated texts, want %d (texts %v)", tc.name, rotated, wantRot, got)
+		}
 	}
 }
 
