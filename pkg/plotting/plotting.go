@@ -1,14 +1,17 @@
 // Package plotting draws what the lessons look at — digits, batches of
-// images, loss and learning-rate curves, small tables of numbers — on
-// gonum.org/v1/plot, and shows it inline when the program runs in a GoNB
-// notebook:
+// images, loss and learning-rate curves, histograms of activations, on
+// gonum.org/v1/plot; small tables of numbers as shaded HTML; the backward
+// graph of a tensor, laid out by Graphviz — and shows it inline when the
+// program runs in a GoNB notebook:
 //
 //	plotting.ImShow(x.Row(0).Reshape(28, 28), plotting.Title("5")).Show()
 //	plotting.Plot(plotting.Line("train", losses), plotting.LogY()).Show()
+//	plotting.ShowGraph(loss, names)
 //
 // Every constructor returns a value with Show and Save. Show displays it in
 // the notebook (PNG or HTML through gonbui) and, outside a notebook, writes a
 // file in OutputDir and returns its path. Save writes a file anywhere.
+// ShowGraph is the one function that shows at once (an SVG).
 //
 // Programmer errors (a 1-D tensor given to ImShow, an empty series, a
 // non-positive value on a log axis) panic with a message naming the function
@@ -113,8 +116,9 @@ func Cols(n int) Option {
 func Classes(names []string) Option { return optionFunc(func(c *config) { c.classes = names }) }
 
 // Range fixes the values mapped to black and white in ImShow and ImageGrid
-// (matplotlib's vmin and vmax), and the ends of Table's gradient. Without it
-// the data's minimum and maximum are used.
+// (matplotlib's vmin and vmax), the ends of Table's gradient, and the span
+// of Hist's bins (plt.hist's range). Without it the data's minimum and
+// maximum are used.
 func Range(lo, hi float64) Option {
 	if !(lo < hi) {
 		panic(fmt.Sprintf("plotting: Range(%v, %v): want lo < hi", lo, hi))
