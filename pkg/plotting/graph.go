@@ -25,7 +25,7 @@ import (
 // names labels tensors (parameters, typically, from nn.NamedParameters;
 // the root, "loss"); it may be nil. Draw before Backward releases the graph
 // (or Backward with tensor.RetainGraph()): an op whose inputs were released
-// is drawn alone, marked "(released)".
+// is drawn alone, marked "(released by Backward)".
 //
 // The layout is Graphviz's: Graph runs its dot program, which the set-up
 // installs (Debian's graphviz package), and returns an error naming the
@@ -101,7 +101,7 @@ func graphDOT(root *tensor.Tensor, names map[*tensor.Tensor]string) (string, err
 		}
 		inputs := t.GraphInputs()
 		if inputs == nil {
-			lines = append(lines, "(released)")
+			lines = append(lines, "(released by Backward)")
 		}
 		fmt.Fprintf(&b, "\t%s [label=%s]\n", id, dotString(strings.Join(lines, "\n")))
 		for _, in := range inputs {

@@ -196,3 +196,34 @@ func TestShowGraphWritesFileOutsideNotebook(t *testing.T) {
 		t.Fatal("empty graph")
 	}
 }
+
+// After Backward the graph is released: Graph still draws the root's op,
+// saying why its inputs are gone; with RetainGraph the whole graph stays.
+func TestGraphAfterBackward(t *testing.T) {
+	needDot(t)
+	for _, retain := range []bool{false, true} {
+		loss, names := mlp()
+		if retain {
+			loss.Backward(tensor.RetainGraph())
+		} else {
+			loss.Backward()
+		}
+		svg, err := Graph(loss, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes, _ := svgGraph(t, svg)
+		released := 0
+		for _, l := range nodes {
+			if strings.HasSuffix(l, "\n(released by Backward)") {
+				released++
+			}
+		}
+		if retain && (released != 0 || len(nodes) < 10) {
+			t.Errorf("RetainGraph: %d released nodes of %d: %q", released, len(nodes), nodes)
+		}
+		if !retain && (released != 1 || len(nodes) != 2) {
+			t.Errorf("released graph: nodes %q, want the root's op (released) and the loss", nodes)
+		}
+	}
+}
