@@ -175,16 +175,17 @@ func record(out *Tensor, op string, back func(g []float32), inputs ...*Tensor) *
 	return out
 }
 
-// releasedError is the panic value for using a tensor whose graph an
-// earlier Backward released.
+// releasedError is the panic value for using x, whose graph an earlier
+// Backward released: recording op on it, or (op "") backward through it.
 func releasedError(op string, x *Tensor) error {
-	what := "record " + op + " on"
+	fix := "Recompute it with a new forward pass, use x.Detach() to reuse its values as a constant, " +
+		"or pass tensor.RetainGraph() to the first Backward to keep the graph"
 	if op == "" {
-		what = "backward through"
+		return fmt.Errorf("tensor: trying to backward through the graph a second time: a tensor in it (shape %v, grad_fn=<%s>) "+
+			"was already released by an earlier Backward. %s", x.shape, x.op, fix)
 	}
-	return fmt.Errorf("tensor: trying to %s a tensor (shape %v, grad_fn=<%s>) whose graph was already released by an earlier Backward. "+
-		"Recompute it with a new forward pass, use x.Detach() to reuse its values as a constant, "+
-		"or pass tensor.RetainGraph() to the first Backward to keep the graph", what, x.shape, x.op)
+	return fmt.Errorf("tensor: trying to record %s on a tensor (shape %v, grad_fn=<%s>) whose graph was already released by an earlier Backward. %s",
+		op, x.shape, x.op, fix)
 }
 
 // NewOp makes out the result of a custom differentiable operation named op
