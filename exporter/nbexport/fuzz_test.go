@@ -43,17 +43,25 @@ func FuzzNotebook(f *testing.F) {
 			if got, ok := readHeaderBytes(o.Content); !ok || got != nb.Path {
 				t.Fatalf("%s lacks the header:\n%s", o.Path, o.Content)
 			}
-			for idx := range o.cells {
-				if idx < 0 || idx >= len(nb.Cells) || nb.Cells[idx].Type != "code" {
-					t.Fatalf("%s has a marker for cell %d, which is no code cell", o.Path, idx)
+			rgs := regions(o.Content)
+			if len(rgs) != len(o.cells) {
+				t.Fatalf("%s: %d markers for %d cells", o.Path, len(rgs), len(o.cells))
+			}
+			for _, rg := range rgs {
+				idx := nb.index(rg.id)
+				if idx < 0 || idx != rg.index || nb.Cells[idx].Type != "code" {
+					t.Fatalf("%s has a marker for cell %d id %q, which is no code cell of that id", o.Path, rg.index, rg.id)
+				}
+				if Sum(rg.text) != rg.sum || o.cells[rg.id] != rg.text {
+					t.Fatalf("%s: the marker of cell %d has sum %s for code with sum %s", o.Path, rg.index, rg.sum, Sum(rg.text))
 				}
 			}
 		}
 	})
 }
 
-// TestBadNotebookWritesNothing runs Plan and Write on a repository holding one
-// good and one malformed notebook: Plan must fail and the disk stay as it was.
+// TestBadNotebookWritesNothing exports a repository holding one good and one
+// malformed notebook: the export must fail and the disk stay as it was.
 func TestBadNotebookWritesNothing(t *testing.T) {
 	for name, bad := range map[string]string{
 		"truncated":  `{"nbformat": 4, "cells": [`,
@@ -65,9 +73,8 @@ func TestBadNotebookWritesNothing(t *testing.T) {
 			r := testRepo(t, "sync")
 			writeFile(t, r, "notebooks/02_bad.ipynb", bad)
 			nbs, _ := r.Notebooks()
-			p, err := r.Plan(nbs, true)
-			if err == nil || p != nil {
-				t.Fatalf("Plan accepted a bad notebook: %v", err)
+			if _, err := r.Export(nbs, true, false); err == nil {
+				t.Fatal("Export accepted a bad notebook")
 			}
 			if _, err := os.Stat(filepath.Join(r.Root, "pkg", "demo", "nb01_sync.go")); err == nil {
 				t.Fatal("the good notebook was written")
