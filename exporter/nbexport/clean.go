@@ -35,14 +35,14 @@ type CleanResult struct {
 // Changed reports whether cleaning changes the file.
 func (c CleanResult) Changed() bool { return c.Merged+c.Dropped+c.IDs > 0 || c.Layout }
 
-// String says what cleaning changes, for people.
+// String lists what is not clean, for people.
 func (c CleanResult) String() string {
 	var parts []string
 	if c.Merged > 0 {
-		parts = append(parts, fmt.Sprintf("%d stream outputs to merge", c.Merged))
+		parts = append(parts, fmt.Sprintf("%d split stream outputs", c.Merged))
 	}
 	if c.Dropped > 0 {
-		parts = append(parts, fmt.Sprintf("%d volatile metadata entries to drop", c.Dropped))
+		parts = append(parts, fmt.Sprintf("%d volatile metadata entries", c.Dropped))
 	}
 	if c.IDs > 0 {
 		parts = append(parts, fmt.Sprintf("%d cells without an id", c.IDs))
@@ -176,7 +176,9 @@ func CleanNotebook(path string, data []byte) ([]byte, CleanResult, error) {
 		cell["outputs"] = kept
 	}
 	if res.IDs > 0 {
-		if minor, _ := nb["nbformat_minor"].(json.Number).Int64(); minor < 5 {
+		// Cell ids came with nbformat 4.5.
+		n, _ := nb["nbformat_minor"].(json.Number)
+		if minor, err := strconv.ParseFloat(n.String(), 64); err != nil || minor < 5 {
 			nb["nbformat_minor"] = json.Number("5")
 		}
 	}

@@ -24,6 +24,10 @@ func FuzzNotebook(f *testing.F) {
 	f.Add([]byte(`{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["//| export pkg/x\r\n", "import \"fmt\"\r\n", "func F() { fmt.Println() }"]}]}`))
 	f.Add([]byte(`{"nbformat": 3}`))
 	f.Add([]byte(`{"nbformat": 4, "cells": [{"cell_type": "code", "source": 1}]}`))
+	f.Add([]byte(`{"nbformat": 4, "nbformat_minor": 4, "cells": [{"cell_type": "code", "source": "//| export\nfunc F() {}"}, {"cell_type": "code", "id": "x", "source": ""}]}`))
+	f.Add([]byte(`{"nbformat": 4, "cells": [{"cell_type": "code", "id": "a", "source": "//| export\nfunc F() {}"}, {"cell_type": "code", "id": "a", "source": "//| export\nfunc G() {}"}]}`))
+	f.Add([]byte(`{"nbformat": 4, "cells": [{"cell_type": "code", "id": "a b", "source": "//| export\nfunc F() {}"}]}`))
+	f.Add([]byte(`{"nbformat": 4, "cells": [{"cell_type": "code", "id": "a", "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}, {"output_type": "stream", "name": "stdout", "text": ["y\n", "z"]}], "metadata": {"execution": {}}, "source": "%%"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		nb, err := ParseNotebook("notebooks/01_fuzz.ipynb", data)
 		if err != nil {
@@ -32,6 +36,7 @@ func FuzzNotebook(f *testing.F) {
 			}
 			return
 		}
+		checkClean(t, nb, data)
 		outs, _, err := ExportNotebook(nb, "example.com/nbtest")
 		if err != nil {
 			if outs != nil {
@@ -80,5 +85,45 @@ func TestBadNotebookWritesNothing(t *testing.T) {
 				t.Fatal("the good notebook was written")
 			}
 		})
+	}
+}
+
+// checkClean cleans a notebook that parses: cleaning must succeed, keep every
+// cell's type, source and id, give every other cell a valid id unique in the
+// notebook, and be idempotent.
+func checkClean(t *testing.T, nb *Notebook, data []byte) {
+	out, res, err := CleanNotebook(nb.Path, data)
+	if err != nil {
+		t.Fatalf("clean failed on a notebook that parses: %v", err)
+	}
+	cl, err := ParseNotebook(nb.Path, out)
+	if err != nil {
+		t.Fatalf("cleaned notebook does not parse: %v\n%s", err, out)
+	}
+	if len(cl.Cells) != len(nb.Cells) {
+		t.Fatalf("clean changed the number of cells: %d → %d", len(nb.Cells), len(cl.Cells))
+	}
+	added := 0
+	for i, c := range nb.Cells {
+		d := cl.Cells[i]
+		if d.Type != c.Type || d.Source != c.Source {
+			t.Fatalf("clean changed cell %d: %+v → %+v", i, c, d)
+		}
+		switch {
+		case c.ID == "":
+			added++
+		case d.ID != c.ID:
+			t.Fatalf("clean changed the id of cell %d: %q → %q", i, c.ID, d.ID)
+		}
+		if !idRE.MatchString(d.ID) {
+			t.Fatalf("cell %d has no valid id after clean: %q", i, d.ID)
+		}
+	}
+	if added != res.IDs {
+		t.Fatalf("clean reports %d ids added, %d cells had none", res.IDs, added)
+	}
+	again, res2, err := CleanNotebook(nb.Path, out)
+	if err != nil || res2.Changed() || string(again) != string(out) {
+		t.Fatalf("clean is not idempotent (%v, %+v):\n%s\n---\n%s", err, res2, out, again)
 	}
 }
