@@ -412,7 +412,7 @@ func unresolved(f *ast.File, uses map[*ast.Ident]types.Object) []*ast.Ident {
 				skip[n.Label] = true
 			}
 		case *ast.Ident:
-			if !skip[n] && uses[n] == nil {
+			if !skip[n] && uses[n] == nil && n.Name != "_" {
 				out = append(out, n)
 			}
 		}
@@ -491,7 +491,7 @@ func cellImports(nb *Notebook) []importSpec {
 				lines[j] = ""
 			}
 		}
-		f, err := parser.ParseFile(token.NewFileSet(), "", cellPrefix+strings.Join(lines, "\n"), parser.ImportsOnly)
+		f, err := parser.ParseFile(token.NewFileSet(), "", cellPrefix+strings.Join(lines, "\n"), parser.ImportsOnly|parser.SkipObjectResolution)
 		if err != nil {
 			continue
 		}
@@ -524,7 +524,7 @@ func notebookImports(nb *Notebook) map[string]string {
 // importNames maps the local names of a Go file's imports to their paths.
 func importNames(src []byte) map[string]string {
 	out := map[string]string{}
-	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly)
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly|parser.SkipObjectResolution)
 	if err != nil {
 		return out
 	}
