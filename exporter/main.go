@@ -101,6 +101,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stdout, "Updated %s from %s\n", c.Ref, c.File)
 			}
 		}
+		if err == nil {
+			for _, o := range res.Files {
+				fmt.Fprintf(stdout, "Converted %s to %s\n", o.Notebook, o.Path)
+			}
+		}
 		if err != nil {
 			return fail(stderr, err)
 		}

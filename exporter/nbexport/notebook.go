@@ -10,8 +10,9 @@ import (
 	"strings"
 )
 
-// Notebook is the part of a Jupyter notebook (nbformat 4) that the exporter reads.
-// Everything else in the file (outputs, metadata, cell ids) is left as it is on disk.
+// Notebook is the part of a Jupyter notebook (nbformat 4) that the exporter reads:
+// cell types, ids and sources. Sync leaves every other byte (outputs, metadata) as
+// it is on disk; Clean is what rewrites whole notebooks.
 type Notebook struct {
 	// Path is the notebook's path relative to the repository root, with slashes
 	// (for example "notebooks/03_minibatch_training.ipynb"); it names the notebook in

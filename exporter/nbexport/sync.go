@@ -38,7 +38,7 @@ type SyncResult struct {
 	Cells []SyncedCell
 	// Files are the generated files exported again from the synced notebooks
 	// (their markers carry the new checksums).
-	Files []string
+	Files []Output
 	// Warnings are non-fatal remarks, such as a generated file missing on disk.
 	Warnings []string
 }
@@ -109,9 +109,7 @@ func (r *Repo) Sync(notebooks []string) (*SyncResult, error) {
 			return res, err
 		}
 	}
-	for _, o := range p.Files {
-		res.Files = append(res.Files, o.Path)
-	}
+	res.Files = p.Files
 	return res, r.Write(p)
 }
 
