@@ -19,6 +19,11 @@
 //
 // Test functions (TestXxx(*testing.T), BenchmarkXxx(*testing.B), FuzzXxx(*testing.F),
 // ExampleXxx()) go to a _test.go file beside it, in the same package.
+//
+// Repo.Export plans every file in memory, type-checks the packages as they would
+// be, and only then writes (atomically) and removes files; Repo.Sync carries edits
+// of generated files back into their cells by id; Repo.Clean normalises notebooks
+// for git. All three hold Repo.Lock while they run.
 package nbexport
 
 import (
