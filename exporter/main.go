@@ -3,13 +3,15 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./exporter [-root dir] [notebooks...]   export (all notebooks/*.ipynb by default)
+//	go run ./exporter [-root dir] [-notypes] [notebooks...]  export (all notebooks/*.ipynb by default)
 //	go run ./exporter -check [notebooks...]        diff the packages against the notebooks
 //	go run ./exporter sync [notebooks...]          carry edits of generated files back into cells
+//	go run ./exporter clean [-check] [notebooks...]  normalise notebooks for git (nbdev_clean)
 //
-// Export prints one line per generated file, e.g.
-// "Converted notebooks/04_callbacks.ipynb to pkg/learner/nb04_callbacks.go", then
-// type-checks the target packages and reports errors against notebook cells.
+// Export type-checks the packages it would write first, and writes and removes
+// nothing when they do not compile; then it prints one line per generated file,
+// e.g. "Converted notebooks/04_callbacks.ipynb to pkg/learner/nb04_callbacks.go".
+// Two runs at once wait for each other (see nbexport.Repo.Lock).
 package main
 
 import (
@@ -30,10 +32,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("exporter", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	root := fl.String("root", "", "repository root (default: the nearest directory above the working directory holding go.mod)")
-	check := fl.Bool("check", false, "write nothing; exit 1 with a unified diff when the packages differ from what the notebooks export")
-	noTypes := fl.Bool("notypes", false, "skip type-checking the target packages after writing")
+	check := fl.Bool("check", false, "write nothing; exit 1 with a unified diff when the packages differ from what the notebooks export (with clean: when a notebook is not clean)")
+	noTypes := fl.Bool("notypes", false, "do not type-check the packages before writing them")
 	fl.Usage = func() {
-		fmt.Fprintf(stderr, "usage: exporter [-root dir] [-check] [-notypes] [notebooks...]\n       exporter [-root dir] sync [notebooks...]\n")
+		fmt.Fprintf(stderr, "usage: exporter [-root dir] [-check] [-notypes] [notebooks...]\n       exporter [-root dir] sync [notebooks...]\n       exporter [-root dir] clean [-check] [notebooks...]\n")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -43,13 +45,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rest := fl.Args()
-	sync := len(rest) > 0 && rest[0] == "sync"
-	if sync {
-		rest = rest[1:]
+	cmd := ""
+	if len(rest) > 0 && (rest[0] == "sync" || rest[0] == "clean") {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "sync":
 		if *check {
 			fmt.Fprintln(stderr, "exporter: -check and sync do not go together")
 			return 2
 		}
+	case "clean":
+		cf := flag.NewFlagSet("exporter clean", flag.ContinueOnError)
+		cf.SetOutput(stderr)
+		cf.BoolVar(check, "check", *check, "write nothing; exit 1 naming every notebook that is not clean")
+		if err := cf.Parse(rest); err != nil {
+			return 2
+		}
+		rest = cf.Args()
 	}
 	cwd, err := os.Getwd()
 	if err != nil {
@@ -79,26 +92,56 @@ func run(args []string, stdout, stderr io.Writer) int {
 		notebooks = append(notebooks, rel)
 	}
 
-	if sync {
+	switch cmd {
+	case "sync":
 		res, err := repo.Sync(notebooks)
 		if res != nil {
 			printWarnings(stderr, res.Warnings)
 			for _, c := range res.Cells {
-				fmt.Fprintf(stdout, "Updated %s cell %d from %s\n", c.Notebook, c.Index, c.File)
+				fmt.Fprintf(stdout, "Updated %s from %s\n", c.Ref, c.File)
+			}
+		}
+		if err == nil {
+			for _, o := range res.Files {
+				fmt.Fprintf(stdout, "Converted %s to %s\n", o.Notebook, o.Path)
 			}
 		}
 		if err != nil {
 			return fail(stderr, err)
 		}
 		return 0
+	case "clean":
+		results, err := repo.Clean(notebooks, *check)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		dirty := 0
+		for _, r := range results {
+			if !r.Changed() {
+				continue
+			}
+			dirty++
+			if *check {
+				fmt.Fprintf(stdout, "%s is not clean: %s\n", r.Notebook, r)
+			} else {
+				fmt.Fprintf(stdout, "Cleaned %s: %s\n", r.Notebook, r)
+			}
+		}
+		if *check && dirty > 0 {
+			fmt.Fprintln(stderr, "exporter: notebooks are not clean; run `go run ./exporter clean`")
+			return 1
+		}
+		return 0
 	}
 
-	plan, err := repo.Plan(notebooks, all)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	printWarnings(stderr, plan.Warnings)
 	if *check {
+		plan, err := repo.Plan(notebooks, all)
+		if plan != nil {
+			printWarnings(stderr, plan.Warnings)
+		}
+		if err != nil {
+			return fail(stderr, err)
+		}
 		diff, err := repo.Check(plan)
 		if err != nil {
 			return fail(stderr, err)
@@ -110,7 +153,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	if err := repo.Write(plan); err != nil {
+	plan, err := repo.Export(notebooks, all, !*noTypes)
+	if plan != nil {
+		printWarnings(stderr, plan.Warnings)
+	}
+	if err != nil {
 		return fail(stderr, err)
 	}
 	for _, o := range plan.Files {
@@ -118,11 +165,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, s := range plan.Stale {
 		fmt.Fprintf(stdout, "Removed %s (its notebook no longer exports it)\n", s)
-	}
-	if !*noTypes {
-		if err := repo.TypeCheck(plan.Targets()); err != nil {
-			return fail(stderr, err)
-		}
 	}
 	return 0
 }

@@ -96,7 +96,7 @@ func TestGolden(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("output differs from %s (go test ./exporter -update rewrites it):\n--- got\n%s\n--- want\n%s", wantFile, got, want)
 			}
-			if code != 0 && !strings.HasPrefix(filepath.Base(dir), "err_typecheck") {
+			if code != 0 {
 				for _, f := range ar.Files {
 					if strings.HasPrefix(f.Name, "wrote ") || strings.HasPrefix(f.Name, "removed ") {
 						t.Errorf("exit %d but the run changed %s", code, f.Name)

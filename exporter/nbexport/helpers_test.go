@@ -3,6 +3,7 @@ package nbexport
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,4 +60,25 @@ func replaceOnce(t testing.TB, s, old, new string) string {
 		t.Fatalf("%q occurs %d times, want once, in:\n%s", old, n, s)
 	}
 	return strings.Replace(s, old, new, 1)
+}
+
+var sumRE = regexp.MustCompile(`(?m)^(// %% .* \(id [^,]*), sum [0-9a-f]{8}\)$`)
+
+// stripSums removes the checksums from the markers of a generated file, to
+// compare code that sync and export rewrote around the same edits.
+func stripSums(s string) string {
+	return sumRE.ReplaceAllString(s, "$1)")
+}
+
+// markerLine returns the marker line (with its newline) of the cell with the
+// given id in a generated file.
+func markerLine(t testing.TB, content, id string) string {
+	t.Helper()
+	for _, l := range strings.SplitAfter(content, "\n") {
+		if m := markerRE.FindStringSubmatch(strings.TrimSuffix(l, "\n")); m != nil && m[3] == id {
+			return l
+		}
+	}
+	t.Fatalf("no marker for cell id %s in:\n%s", id, content)
+	return ""
 }

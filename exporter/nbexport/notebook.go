@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
-// Notebook is the part of a Jupyter notebook (nbformat 4) that the exporter reads.
-// Everything else in the file (outputs, metadata, cell ids) is left as it is on disk.
+// Notebook is the part of a Jupyter notebook (nbformat 4) that the exporter reads:
+// cell types, ids and sources. Sync leaves every other byte (outputs, metadata) as
+// it is on disk; Clean is what rewrites whole notebooks.
 type Notebook struct {
 	// Path is the notebook's path relative to the repository root, with slashes
 	// (for example "notebooks/03_minibatch_training.ipynb"); it names the notebook in
@@ -27,6 +29,9 @@ type Notebook struct {
 type Cell struct {
 	// Type is "code", "markdown" or "raw".
 	Type string
+	// ID is the nbformat 4.5 cell id ("" when the cell has none); markers in
+	// generated files name cells by it.
+	ID string
 	// Source is the cell text with line ends normalised to "\n".
 	Source string
 	// CRLF reports that the cell's text used "\r\n" line ends on disk.
@@ -45,6 +50,7 @@ type rawNotebook struct {
 
 type rawCell struct {
 	CellType string          `json:"cell_type"`
+	ID       *string         `json:"id"`
 	Source   json.RawMessage `json:"source"`
 }
 
@@ -76,10 +82,21 @@ func ParseNotebook(path string, data []byte) (*Notebook, error) {
 		return nil, fmt.Errorf("%s: found %d cell sources for %d cells (duplicate keys?)", path, len(spans), len(rn.Cells))
 	}
 	nb := &Notebook{Path: path, raw: data, Cells: make([]Cell, len(rn.Cells))}
+	ids := map[string]int{}
 	for i, rc := range rn.Cells {
 		c := Cell{Type: rc.CellType, span: spans[i]}
 		if c.Type == "" {
 			return nil, fmt.Errorf("%s cell %d: no \"cell_type\"", path, i)
+		}
+		if rc.ID != nil {
+			c.ID = *rc.ID
+			if !idRE.MatchString(c.ID) {
+				return nil, fmt.Errorf("%s cell %d: cell id %q is not an nbformat id (1 to 64 letters, digits, '-' and '_')", path, i, c.ID)
+			}
+			if j, dup := ids[c.ID]; dup {
+				return nil, fmt.Errorf("%s cells %d and %d: both have the id %q; cell ids must be unique (delete one cell's \"id\" and run `go run ./exporter clean %s`)", path, j, i, c.ID, path)
+			}
+			ids[c.ID] = i
 		}
 		src := bytes.TrimSpace(rc.Source)
 		switch {
@@ -106,6 +123,53 @@ func ParseNotebook(path string, data []byte) (*Notebook, error) {
 		nb.Cells[i] = c
 	}
 	return nb, nil
+}
+
+// idRE is nbformat 4.5's pattern for cell ids.
+var idRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// CellRef names cell i of nb as a learner finds it in JupyterLab, which shows
+// neither indices nor ids: path, index, id and the first line of code, e.g.
+// `notebooks/03_x.ipynb cell 4 (id c004: "func Foo() int {")`.
+func (nb *Notebook) CellRef(i int) string {
+	if i < 0 || i >= len(nb.Cells) {
+		return fmt.Sprintf("%s cell %d", nb.Path, i)
+	}
+	c := nb.Cells[i]
+	id := c.ID
+	if id == "" {
+		id = "none"
+	}
+	return fmt.Sprintf("%s cell %d (id %s: %q)", nb.Path, i, id, firstCodeLine(c.Source))
+}
+
+// firstCodeLine returns the first line of src that is code: not blank, not a
+// comment (directives included) and not in an import declaration; the first
+// line when there is none. It is shortened to 50 characters.
+func firstCodeLine(src string) string {
+	lines := strings.Split(src, "\n")
+	first := strings.TrimSpace(lines[0])
+	inImport := false
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		switch {
+		case inImport:
+			inImport = t != ")"
+		case strings.HasPrefix(t, "import ("):
+			inImport = true
+		case t == "" || strings.HasPrefix(t, "//") || strings.HasPrefix(t, "import "):
+		default:
+			first = t
+			if r := []rune(first); len(r) > 50 {
+				first = string(r[:49]) + "…"
+			}
+			return first
+		}
+	}
+	if r := []rune(first); len(r) > 50 {
+		first = string(r[:49]) + "…"
+	}
+	return first
 }
 
 // lineCol turns a byte offset into a 1-based line and column.

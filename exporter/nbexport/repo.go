@@ -103,26 +103,61 @@ type Plan struct {
 	Stale []string
 	// Warnings are non-fatal remarks (redefinitions, unknown directives).
 	Warnings []string
+	// notebooks are the parsed notebooks, by path, to name cells in messages.
+	notebooks map[string]*Notebook
+}
+
+// Export is what `go run ./exporter` does: under the repository's lock (see
+// Lock), it plans the export of the notebooks, type-checks the result unless
+// typeCheck is false, and only then writes and removes files. On any error
+// nothing is written or removed; the plan is returned for its warnings.
+func (r *Repo) Export(notebooks []string, all, typeCheck bool) (*Plan, error) {
+	unlock, err := r.Lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	p, err := r.Plan(notebooks, all)
+	if err != nil {
+		return p, err
+	}
+	if typeCheck {
+		if err := r.TypeCheck(p); err != nil {
+			return p, err
+		}
+	}
+	return p, r.Write(p)
 }
 
 // Plan reads and exports the notebooks (paths relative to the root) in memory.
 // With all set, generated files of notebooks that no longer exist count as stale.
-// Every notebook is tried, and the errors of all are returned together.
+// Every notebook is tried, and the errors of all are returned together (with
+// the warnings of the plan that could not be made).
 func (r *Repo) Plan(notebooks []string, all bool) (*Plan, error) {
-	p := &Plan{Notebooks: notebooks}
+	return r.plan(notebooks, all, nil)
+}
+
+// plan is Plan reading a notebook from data instead of the disk when data has
+// its path (sync plans the notebooks it is about to write).
+func (r *Repo) plan(notebooks []string, all bool, data map[string][]byte) (*Plan, error) {
+	p := &Plan{Notebooks: notebooks, notebooks: map[string]*Notebook{}}
 	var errs []error
 	byPath := map[string]string{}
 	for _, nbPath := range notebooks {
-		data, err := os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(nbPath)))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", nbPath, errors.Unwrap(err)))
-			continue
+		raw, ok := data[nbPath]
+		if !ok {
+			var err error
+			if raw, err = os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(nbPath))); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", nbPath, errors.Unwrap(err)))
+				continue
+			}
 		}
-		nb, err := ParseNotebook(nbPath, data)
+		nb, err := ParseNotebook(nbPath, raw)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		p.notebooks[nbPath] = nb
 		outs, warnings, err := exportNotebook(nb, r.Module, r.Root)
 		p.Warnings = append(p.Warnings, warnings...)
 		if err != nil {
@@ -139,7 +174,7 @@ func (r *Repo) Plan(notebooks []string, all bool) (*Plan, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return &Plan{Warnings: p.Warnings}, err
 	}
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
 	gen, err := r.Generated()
@@ -232,9 +267,9 @@ func (r *Repo) Check(p *Plan) (string, error) {
 		if bytes.Equal(old, o.Content) {
 			continue
 		}
-		from := "a/" + o.Path
+		from := o.Path + " (on disk)"
 		if old == nil {
-			from = "/dev/null"
+			from = o.Path + " (not on disk)"
 		}
 		var a []string
 		if len(old) > 0 {
@@ -242,7 +277,7 @@ func (r *Repo) Check(p *Plan) (string, error) {
 		}
 		d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 			A: a, B: difflib.SplitLines(string(o.Content)),
-			FromFile: from, ToFile: "b/" + o.Path, Context: 3,
+			FromFile: from, ToFile: o.Notebook + " (exported now)", Context: 3,
 		})
 		if err != nil {
 			return "", err
@@ -256,11 +291,15 @@ func (r *Repo) Check(p *Plan) (string, error) {
 	return b.String(), nil
 }
 
+// testHookWrite, when set, runs after each file Write puts on disk (tests use
+// it to widen the window in which two exports could interleave).
+var testHookWrite func(path string)
+
 // Write puts the plan on disk: it first makes sure that every file it would
 // replace or remove carries the generated header of the same notebook (writing
 // nothing otherwise), then writes each changed file through a temporary file and a
 // rename (leaving files whose content is already right alone), and removes stale
-// files.
+// files. It does not take the lock: Export does.
 func (r *Repo) Write(p *Plan) error {
 	var errs []error
 	for _, o := range p.Files {
@@ -289,6 +328,9 @@ func (r *Repo) Write(p *Plan) error {
 		}
 		if err := WriteFileAtomic(full, o.Content, 0o644); err != nil {
 			return err
+		}
+		if testHookWrite != nil {
+			testHookWrite(o.Path)
 		}
 	}
 	for _, s := range p.Stale {

@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"io/fs"
 	"os"
 	"path"
@@ -23,6 +24,10 @@ type SyncedCell struct {
 	Notebook string
 	// Index is the cell's index, counting every cell from 0.
 	Index int
+	// ID is the cell's nbformat id.
+	ID string
+	// Ref names the cell as messages do (see Notebook.CellRef).
+	Ref string
 	// File is the generated file whose edit was carried back.
 	File string
 }
@@ -31,34 +36,45 @@ type SyncedCell struct {
 type SyncResult struct {
 	// Cells are the cells rewritten, one entry per (cell, edited file).
 	Cells []SyncedCell
+	// Files are the generated files exported again from the synced notebooks
+	// (their markers carry the new checksums).
+	Files []Output
 	// Warnings are non-fatal remarks, such as a generated file missing on disk.
 	Warnings []string
 }
 
-// Sync is nbdev_update for Go: for each notebook (paths relative to the root) it
-// compares its generated files on disk with what the notebook exports now, and
-// writes the code under each changed cell marker back into that cell. The cell
-// keeps its directive lines and import declarations (imports of packages the
-// edited code newly uses are added), references to the target package's own
-// names defined outside this notebook are qualified again (Runner → learner.Runner),
-// and every other byte of the notebook — outputs, metadata, other cells, the JSON
-// layout — stays as it was. Nothing is written if any notebook has an error.
+// Sync is nbdev_update for Go. Under the repository's lock, for each notebook
+// (paths relative to the root) it reads the generated files whose header names
+// it, and for each marker whose code no longer matches the marker's checksum
+// (edited in the file) it finds the cell by its id and writes the code back into
+// it. It does so only when the cell still exports what the marker's checksum
+// says, that is when the cell was not edited in the notebook since: a cell that
+// is gone, no longer exported, or edited on both sides is an error naming the
+// cell and the file. The cell keeps its directive lines, import declarations
+// (imports of packages the edited code newly uses are added) and trailing blank
+// lines; references to the target package's own names defined outside this
+// notebook are qualified again (Runner → learner.Runner); every other byte of
+// the notebook stays as it was. Then the synced notebooks are exported, so that
+// the markers carry the new checksums. On any error, nothing is written.
 func (r *Repo) Sync(notebooks []string) (*SyncResult, error) {
-	res := &SyncResult{}
-	type pending struct {
-		path string
-		data []byte
+	unlock, err := r.Lock()
+	if err != nil {
+		return nil, err
 	}
-	var writes []pending
+	defer unlock()
+	res := &SyncResult{}
+	orig, synced := map[string][]byte{}, map[string][]byte{}
+	var changed []string
 	var errs []error
 	for _, nbPath := range notebooks {
-		data, cells, err := r.syncNotebook(nbPath, res)
+		data, out, cells, err := r.syncNotebook(nbPath, res)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if data != nil {
-			writes = append(writes, pending{nbPath, data})
+		if out != nil {
+			orig[nbPath], synced[nbPath] = data, out
+			changed = append(changed, nbPath)
 			res.Cells = append(res.Cells, cells...)
 		}
 	}
@@ -66,138 +82,195 @@ func (r *Repo) Sync(notebooks []string) (*SyncResult, error) {
 		res.Cells = nil
 		return res, err
 	}
-	for _, w := range writes {
-		full := filepath.Join(r.Root, filepath.FromSlash(w.path))
+	if len(changed) == 0 {
+		return res, nil
+	}
+	p, err := r.plan(changed, false, synced)
+	if err != nil {
+		res.Cells = nil
+		return res, fmt.Errorf("exporting the synced notebooks (nothing written): %v", err)
+	}
+	p.Stale = nil // sync carries edits back; removing files is export's job
+	for _, nbPath := range changed {
+		// Jupyter may have saved the notebook since it was read.
+		now, err := os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(nbPath)))
+		if err != nil || !bytes.Equal(now, orig[nbPath]) {
+			res.Cells = nil
+			return res, fmt.Errorf("%s changed on disk while sync ran (saved from JupyterLab?); nothing written: run sync again", nbPath)
+		}
+	}
+	for _, nbPath := range changed {
+		full := filepath.Join(r.Root, filepath.FromSlash(nbPath))
 		st, err := os.Stat(full)
 		if err != nil {
 			return res, err
 		}
-		if err := WriteFileAtomic(full, w.data, st.Mode().Perm()); err != nil {
+		if err := WriteFileAtomic(full, synced[nbPath], st.Mode().Perm()); err != nil {
 			return res, err
 		}
 	}
-	return res, nil
+	res.Files = p.Files
+	return res, r.Write(p)
 }
 
-// syncNotebook computes the new bytes of one notebook, or nil when no cell changed.
-func (r *Repo) syncNotebook(nbPath string, res *SyncResult) ([]byte, []SyncedCell, error) {
-	data, err := os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(nbPath)))
+// syncNotebook computes the new bytes of one notebook (nil when no cell changed)
+// and returns them with the bytes read.
+func (r *Repo) syncNotebook(nbPath string, res *SyncResult) (data, out []byte, synced []SyncedCell, err error) {
+	data, err = os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(nbPath)))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	nb, err := ParseNotebook(nbPath, data)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	outs, _, err := exportNotebook(nb, r.Module, r.Root)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cells, _, err := selectCells(nb)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	byIndex := map[int]*cellCode{}
+	byID := map[string]*cellCode{}
 	byTarget := map[string][]*cellCode{}
 	for _, c := range cells {
-		byIndex[c.index] = c
+		byID[c.id] = c
 		byTarget[c.target] = append(byTarget[c.target], c)
 	}
 	for _, cs := range byTarget {
-		markReplaced(nbPath, cs)
+		markReplaced(nb, cs)
 	}
 
-	// For every exported cell, its code in each generated file on disk.
-	type part struct {
-		file           string
-		disk, exported string
-		onDisk         bool
-	}
-	parts := map[int][]part{}
-	fileImports := map[string]map[string]string{} // file → local name → import path
+	// The files to read: those the notebook exports now, and any other whose
+	// header names it (a cell's target may have changed since the export).
+	exported := map[string]map[string]string{} // file → cell id → code exported now
 	for _, o := range outs {
-		full := filepath.Join(r.Root, filepath.FromSlash(o.Path))
+		exported[o.Path] = o.cells
+	}
+	gen, err := r.Generated()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fileSet := map[string]bool{}
+	for f := range exported {
+		fileSet[f] = true
+	}
+	for _, g := range gen {
+		if g.Notebook == nbPath {
+			fileSet[g.Path] = true
+		}
+	}
+	var files []string
+	for f := range fileSet {
+		files = append(files, f)
+	}
+	sort.Strings(files) // x.go before x_test.go
+
+	type part struct{ file, text string }
+	parts := map[string][]part{}                  // cell id → its code in each file
+	editedIn := map[string][]string{}             // cell id → the files where it was edited
+	onDisk := map[string]bool{}                   // file + "\x00" + id: the file has the marker
+	fileImports := map[string]map[string]string{} // file → local name → import path
+	for _, file := range files {
+		full := filepath.Join(r.Root, filepath.FromSlash(file))
 		src, err := os.ReadFile(full)
 		if errors.Is(err, fs.ErrNotExist) {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: not on disk, nothing to carry back from it", o.Path))
-			src = nil
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: not on disk, nothing to carry back from it", file))
+			continue
 		} else if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		disk := map[int]string{}
-		if src != nil {
-			src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
-			if nb, ok := readHeader(full); !ok || nb != nbPath {
-				return nil, nil, fmt.Errorf("%s: its first line is not %q; cannot sync it", o.Path, Header(nbPath))
-			}
-			if err := checkMarkers(o.Path, nbPath, src, byIndex); err != nil {
-				return nil, nil, err
-			}
-			disk = splitCells(src)
-			fileImports[o.Path] = importNames(src)
+		src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+		if got, ok := readHeaderBytes(src); !ok || got != nbPath {
+			return nil, nil, nil, fmt.Errorf("%s: its first line is not %q; cannot sync it", file, Header(nbPath))
 		}
-		// A cell the file has no marker for (exported since, say) is left alone;
-		// to delete a cell's code, delete the code under its marker.
-		for idx, text := range o.cells {
-			d, ok := disk[idx]
-			parts[idx] = append(parts[idx], part{file: o.Path, disk: d, exported: text, onDisk: ok})
+		for i, l := range strings.Split(string(src), "\n") {
+			if oldMarkerRE.MatchString(l) && !markerRE.MatchString(l) {
+				return nil, nil, nil, fmt.Errorf("%s:%d: marker %q names no cell id and checksum (an older exporter wrote it, or it was edited), so sync cannot tell which cell the code belongs to; nothing written: copy your edits aside, run `go run ./exporter`, and redo them", file, i+1, l)
+			}
+		}
+		fileImports[file] = importNames(src)
+		for _, rg := range regions(src) {
+			where := fmt.Sprintf("%s:%d", file, rg.line)
+			if rg.nbPath != nbPath {
+				return nil, nil, nil, fmt.Errorf("%s: marker names %s, but the file was generated from %s", where, rg.nbPath, nbPath)
+			}
+			key := file + "\x00" + rg.id
+			if onDisk[key] {
+				return nil, nil, nil, fmt.Errorf("%s: a second marker for cell id %s; each cell has one marker per file", where, rg.id)
+			}
+			onDisk[key] = true
+			parts[rg.id] = append(parts[rg.id], part{file, rg.text})
+			now, inExport := exported[file][rg.id]
+			if Sum(rg.text) == rg.sum || (inExport && rg.text == now) {
+				continue // not edited in the file, or already what the cell exports
+			}
+			idx := nb.index(rg.id)
+			was := fmt.Sprintf("cell %d (id %s) when exported", rg.index, rg.id)
+			switch {
+			case idx < 0:
+				return nil, nil, nil, fmt.Errorf("%s: the code under the marker of %s was edited, but %s has no cell with id %s any more (deleted?); nothing written: copy the edit into a cell by hand, then export", where, was, nbPath, rg.id)
+			case byID[rg.id] == nil:
+				return nil, nil, nil, fmt.Errorf("%s: the code under the marker of %s was edited, but %s no longer exports it; nothing written: copy the edit into the cell by hand, then export", where, was, nb.CellRef(idx))
+			case !inExport || Sum(now) != rg.sum:
+				return nil, nil, nil, fmt.Errorf("conflict: %s was edited in the notebook since the export, and its code in %s was edited too; nothing written. Keep one side: to keep the notebook's, copy the file's edit aside and run `go run ./exporter`; to keep the file's, undo the cell's edit and sync again", nb.CellRef(idx), where)
+			}
+			editedIn[rg.id] = append(editedIn[rg.id], file)
+		}
+	}
+	// Code the export makes that no file holds yet (a new test file, say) is
+	// part of the cell as much as the edited code.
+	for _, file := range files {
+		for id, text := range exported[file] {
+			if !onDisk[file+"\x00"+id] {
+				parts[id] = append(parts[id], part{file, text})
+			}
 		}
 	}
 
-	nbImports := notebookImports(nb)
-	var idxs []int
-	for idx := range parts {
-		idxs = append(idxs, idx)
+	var ids []string
+	for id := range editedIn {
+		ids = append(ids, id)
 	}
-	sort.Ints(idxs)
+	sort.Slice(ids, func(i, j int) bool { return byID[ids[i]].index < byID[ids[j]].index })
+	nbImports := notebookImports(nb)
 	type edit struct {
 		span [2]int
 		text []byte
 	}
 	var edits []edit
-	var synced []SyncedCell
 	newSources := map[int]string{}
-	for _, idx := range idxs {
-		ps := parts[idx]
-		sort.Slice(ps, func(i, j int) bool { return ps[i].file < ps[j].file }) // x.go before x_test.go
-		changed, files := false, []string{}
+	for _, id := range ids {
+		c := byID[id]
+		ps := parts[id]
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].file < ps[j].file })
 		var bodies []string
 		for _, p := range ps {
-			text := p.exported
-			if p.onDisk {
-				text = p.disk
-			}
-			if p.onDisk && p.disk != p.exported {
-				changed = true
-				files = append(files, p.file)
-			}
-			if text != "" {
-				bodies = append(bodies, text)
+			if p.text != "" {
+				bodies = append(bodies, p.text)
 			}
 		}
-		if !changed {
-			continue
-		}
-		c := byIndex[idx]
-		where := fmt.Sprintf("%s cell %d (edited in %s)", nbPath, idx, strings.Join(files, ", "))
+		where := fmt.Sprintf("%s (edited in %s)", nb.CellRef(c.index), strings.Join(editedIn[id], ", "))
 		if len(c.replaced) > 0 {
-			return nil, nil, fmt.Errorf("%s: the export left out %s, which later cells redefine, so the file does not hold the whole cell; edit this cell in the notebook instead", where, strings.Join(c.replaced, ", "))
+			return nil, nil, nil, fmt.Errorf("%s: the export left out %s, which later cells redefine, so the file does not hold the whole cell; nothing written: edit this cell in the notebook instead", where, strings.Join(c.replaced, ", "))
 		}
-		src, err := r.cellSource(nb, c, strings.Join(bodies, "\n\n"), files, fileImports, nbImports)
+		src, err := r.cellSource(nb, c, strings.Join(bodies, "\n\n"), editedIn[id], fileImports, nbImports)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %v", where, err)
+			return nil, nil, nil, fmt.Errorf("%s: %v", where, err)
 		}
-		newSources[idx] = src
-		cell := nb.Cells[idx]
+		newSources[c.index] = src
+		cell := nb.Cells[c.index]
 		edits = append(edits, edit{cell.span, encodeSource(nb.raw, cell.span, src, cell.AsLines, cell.CRLF)})
-		for _, f := range files {
-			synced = append(synced, SyncedCell{Notebook: nbPath, Index: idx, File: f})
+		for _, f := range editedIn[id] {
+			synced = append(synced, SyncedCell{Notebook: nbPath, Index: c.index, ID: id, Ref: nb.CellRef(c.index), File: f})
 		}
 	}
 	if len(edits) == 0 {
-		return nil, nil, nil
+		return data, nil, nil, nil
 	}
-	out := append([]byte(nil), nb.raw...)
+	sort.Slice(edits, func(i, j int) bool { return edits[i].span[0] < edits[j].span[0] })
+	out = append([]byte(nil), nb.raw...)
 	for i := len(edits) - 1; i >= 0; i-- {
 		e := edits[i]
 		out = append(out[:e.span[0]:e.span[0]], append(e.text, out[e.span[1]:]...)...)
@@ -205,49 +278,24 @@ func (r *Repo) syncNotebook(nbPath string, res *SyncResult) ([]byte, []SyncedCel
 	// Make sure the result reads back as intended before anything is written.
 	check, err := ParseNotebook(nbPath, out)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sync produced an unreadable notebook (a bug): %v", err)
+		return nil, nil, nil, fmt.Errorf("sync produced an unreadable notebook (a bug): %v", err)
 	}
 	for idx, src := range newSources {
 		if check.Cells[idx].Source != src {
-			return nil, nil, fmt.Errorf("%s cell %d: sync could not encode the new source (a bug)", nbPath, idx)
+			return nil, nil, nil, fmt.Errorf("%s: sync could not encode the new source (a bug)", nb.CellRef(idx))
 		}
 	}
-	return out, synced, nil
-}
-
-// checkMarkers makes sure every marker in a generated file names this notebook and
-// one of its exported cells, in increasing order: when cells were inserted or
-// moved in the notebook since the export, the markers no longer match and edits
-// would land in the wrong cells.
-func checkMarkers(file, nbPath string, src []byte, cells map[int]*cellCode) error {
-	last := -1
-	for i, l := range strings.Split(string(src), "\n") {
-		m := markerRE.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		idx, _ := strconv.Atoi(m[2])
-		if m[1] != nbPath {
-			return fmt.Errorf("%s:%d: marker names %s, but the file was generated from %s", file, i+1, m[1], nbPath)
-		}
-		if cells[idx] == nil {
-			return fmt.Errorf("%s:%d: marker names cell %d of %s, which is not an exported code cell (did cells move since the export? then copy your edits aside, export, and edit again)", file, i+1, idx, nbPath)
-		}
-		if idx <= last {
-			return fmt.Errorf("%s:%d: marker for cell %d after cell %d; markers must follow the notebook's order", file, i+1, idx, last)
-		}
-		last = idx
-	}
-	return nil
+	return data, out, synced, nil
 }
 
 // cellSource builds a cell's new text from its edited code.
 func (r *Repo) cellSource(nb *Notebook, c *cellCode, body string, files []string, fileImports map[string]map[string]string, nbImports map[string]string) (string, error) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "edit", cellPrefix+body, parser.ParseComments)
+	f, err := parser.ParseFile(fset, "edit", cellPrefix+body, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
-		return "", fmt.Errorf("the edited code does not parse: %v", cellSyntaxError(nb.Path, c.index, err))
+		return "", fmt.Errorf("the edited code does not parse: %v", cellSyntaxError(nb.CellRef(c.index), err))
 	}
+	uses := resolve(fset, f)
 	off := func(p token.Pos) int { return fset.Position(p).Offset - len(cellPrefix) }
 
 	var added []string
@@ -276,7 +324,7 @@ func (r *Repo) cellSource(nb *Notebook, c *cellCode, body string, files []string
 		qual = n
 	}
 	var inserts []int
-	for _, id := range f.Unresolved {
+	for _, id := range unresolved(f, uses) {
 		if others[id.Name] {
 			inserts = append(inserts, off(id.Pos()))
 		}
@@ -290,7 +338,7 @@ func (r *Repo) cellSource(nb *Notebook, c *cellCode, body string, files []string
 		if !ok {
 			return true
 		}
-		if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
+		if id, ok := sel.X.(*ast.Ident); ok && isPackageRef(uses, id) {
 			for _, file := range files {
 				if p, ok := fileImports[file][id.Name]; ok {
 					addImport(id.Name, p)
@@ -331,7 +379,44 @@ func (r *Repo) cellSource(nb *Notebook, c *cellCode, body string, files []string
 	if body != "" {
 		src += "\n" + body
 	}
+	// Keep the cell's trailing blank lines and final newline as they were.
+	old := nb.Cells[c.index].Source
+	src = strings.TrimRight(src, " \t\n") + old[len(strings.TrimRight(old, " \t\n")):]
 	return src, nil
+}
+
+// unresolved returns the identifiers of f that refer to nothing f declares
+// (nor the universe): names from other cells or files of the package. Field and
+// method names after a dot, composite literal keys and labels are not references.
+func unresolved(f *ast.File, uses map[*ast.Ident]types.Object) []*ast.Ident {
+	skip := map[*ast.Ident]bool{f.Name: true}
+	var out []*ast.Ident
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			skip[n.Sel] = true
+		case *ast.CompositeLit:
+			for _, e := range n.Elts {
+				if kv, ok := e.(*ast.KeyValueExpr); ok {
+					if id, ok := kv.Key.(*ast.Ident); ok {
+						skip[id] = true
+					}
+				}
+			}
+		case *ast.LabeledStmt:
+			skip[n.Label] = true
+		case *ast.BranchStmt:
+			if n.Label != nil {
+				skip[n.Label] = true
+			}
+		case *ast.Ident:
+			if !skip[n] && uses[n] == nil && n.Name != "_" {
+				out = append(out, n)
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // otherNames returns the exported top-level names that package files in target,
@@ -404,7 +489,7 @@ func cellImports(nb *Notebook) []importSpec {
 				lines[j] = ""
 			}
 		}
-		f, err := parser.ParseFile(token.NewFileSet(), "", cellPrefix+strings.Join(lines, "\n"), parser.ImportsOnly)
+		f, err := parser.ParseFile(token.NewFileSet(), "", cellPrefix+strings.Join(lines, "\n"), parser.ImportsOnly|parser.SkipObjectResolution)
 		if err != nil {
 			continue
 		}
@@ -437,7 +522,7 @@ func notebookImports(nb *Notebook) map[string]string {
 // importNames maps the local names of a Go file's imports to their paths.
 func importNames(src []byte) map[string]string {
 	out := map[string]string{}
-	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly)
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly|parser.SkipObjectResolution)
 	if err != nil {
 		return out
 	}

@@ -44,7 +44,8 @@ func TestSyncRoundTrip(t *testing.T) {
 	main := readFile(t, r, "pkg/demo/nb01_sync.go")
 	main = replaceOnce(t, main, `Greet("a"), 1)`, `Greet("a"), 2)`) // unqualified in the file
 	main = replaceOnce(t, main, "return 1 }", "return 11 }")
-	main = replaceOnce(t, main, "// %% notebooks/01_sync.ipynb cell 3\n", "// Shout greets loudly.\nfunc Shout() string { return strings.ToUpper(Greet(\"b\")) }\n\n// %% notebooks/01_sync.ipynb cell 3\n")
+	m3 := markerLine(t, main, "c3")
+	main = replaceOnce(t, main, m3, "// Shout greets loudly.\nfunc Shout() string { return strings.ToUpper(Greet(\"b\")) }\n\n"+m3)
 	formatted, err := imports.Process("nb01_sync.go", []byte(main), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -121,13 +122,20 @@ func TestSyncRoundTrip(t *testing.T) {
 		t.Log("python3 not found: Jupyter layout not compared")
 	}
 
-	// Exporting again gives the edited files back byte for byte.
-	exportAll(t, r)
-	if got := readFile(t, r, "pkg/demo/nb01_sync.go"); got != string(formatted) {
-		t.Errorf("export after sync differs from the edited file:\n--- got\n%s\n--- edited\n%s", got, formatted)
+	// Sync exported the notebook again: the files hold the edits byte for byte
+	// but for the markers' checksums, and the packages agree with the notebook.
+	if got := readFile(t, r, "pkg/demo/nb01_sync.go"); stripSums(got) != stripSums(string(formatted)) {
+		t.Errorf("the file after sync differs from the edited file:\n--- got\n%s\n--- edited\n%s", got, formatted)
 	}
-	if got := readFile(t, r, "pkg/demo/nb01_sync_test.go"); got != test {
-		t.Errorf("export after sync differs from the edited test file:\n--- got\n%s\n--- edited\n%s", got, test)
+	if got := readFile(t, r, "pkg/demo/nb01_sync_test.go"); stripSums(got) != stripSums(test) {
+		t.Errorf("the test file after sync differs from the edited test file:\n--- got\n%s\n--- edited\n%s", got, test)
+	}
+	if diff, err := r.Check(mustPlan(t, r)); err != nil || diff != "" {
+		t.Errorf("-check after sync: %v\n%s", err, diff)
+	}
+	// A second sync finds nothing to do.
+	if res, err := r.Sync([]string{syncNB}); err != nil || len(res.Cells) != 0 {
+		t.Errorf("second sync: %v, %v", res.Cells, err)
 	}
 	// And the package builds and its notebook test passes.
 	cmd := exec.Command("go", "test", "./pkg/demo")
@@ -154,25 +162,33 @@ func TestSyncRefusesPartialCell(t *testing.T) {
 	}
 }
 
-// TestSyncRejectsForeignMarker: a marker naming a cell that is not exported.
+// TestSyncRejectsForeignMarker: edited code under a marker naming a cell that
+// is not exported, or a marker of an older exporter, is refused.
 func TestSyncRejectsForeignMarker(t *testing.T) {
-	r := testRepo(t, "sync")
-	exportAll(t, r)
-	orig := readFile(t, r, syncNB)
-	main := readFile(t, r, "pkg/demo/nb01_sync.go") + "\n// %% notebooks/01_sync.ipynb cell 7\n\nfunc Seven() {}\n"
-	writeFile(t, r, "pkg/demo/nb01_sync.go", main)
-	_, err := r.Sync([]string{syncNB})
-	if err == nil || !strings.Contains(err.Error(), "cell 7") {
-		t.Fatalf("want an error naming cell 7, got %v", err)
-	}
-	if readFile(t, r, syncNB) != orig {
-		t.Error("the notebook was written despite the error")
+	for name, marker := range map[string]string{
+		"not exported": Marker(syncNB, 7, "c7", "00000000"),
+		"old format":   "// %% notebooks/01_sync.ipynb cell 7",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := testRepo(t, "sync")
+			exportAll(t, r)
+			orig := readFile(t, r, syncNB)
+			main := readFile(t, r, "pkg/demo/nb01_sync.go") + "\n" + marker + "\n\nfunc Seven() {}\n"
+			writeFile(t, r, "pkg/demo/nb01_sync.go", main)
+			_, err := r.Sync([]string{syncNB})
+			if err == nil || !strings.Contains(err.Error(), "cell 7") {
+				t.Fatalf("want an error naming cell 7, got %v", err)
+			}
+			if readFile(t, r, syncNB) != orig || readFile(t, r, "pkg/demo/nb01_sync.go") != main {
+				t.Error("a file was written despite the error")
+			}
+		})
 	}
 }
 
 // TestSyncAfterCellsMoved: a cell inserted at the top of the notebook after the
-// export shifts every index, so the file's markers name the wrong cells: sync must
-// refuse rather than write edits into other cells.
+// export shifts every index, but markers name cells by id: the edit lands in
+// the cell it came from, and no other cell changes.
 func TestSyncAfterCellsMoved(t *testing.T) {
 	r := testRepo(t, "sync")
 	exportAll(t, r)
@@ -181,19 +197,34 @@ func TestSyncAfterCellsMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	cells := nb["cells"].([]any)
-	nb["cells"] = append([]any{map[string]any{"cell_type": "markdown", "metadata": map[string]any{}, "source": []any{"new"}}}, cells...)
+	nb["cells"] = append([]any{map[string]any{"cell_type": "markdown", "id": "new", "metadata": map[string]any{}, "source": []any{"new"}}}, cells...)
 	moved, err := json.MarshalIndent(nb, "", " ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, r, syncNB, string(moved))
 	writeFile(t, r, "pkg/demo/nb01_sync.go", replaceOnce(t, readFile(t, r, "pkg/demo/nb01_sync.go"), "return 1 }", "return 11 }"))
-	_, err = r.Sync([]string{syncNB})
-	if err == nil || !strings.Contains(err.Error(), "did cells move") {
-		t.Fatalf("want an error about moved cells, got %v", err)
+	res, err := r.Sync([]string{syncNB})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if readFile(t, r, syncNB) != string(moved) {
-		t.Error("the notebook was written despite the error")
+	if len(res.Cells) != 1 || res.Cells[0].ID != "c3" || res.Cells[0].Index != 4 {
+		t.Fatalf("synced %+v, want cell c3 (now index 4) alone", res.Cells)
+	}
+	before, _ := ParseNotebook(syncNB, moved)
+	after, err := ParseNotebook(syncNB, []byte(readFile(t, r, syncNB)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range before.Cells {
+		b, a := before.Cells[i].Source, after.Cells[i].Source
+		if i == 4 {
+			if want := strings.Replace(b, "return 1 }", "return 11 }", 1); a != want {
+				t.Errorf("cell 4:\n%q\nwant\n%q", a, want)
+			}
+		} else if a != b {
+			t.Errorf("cell %d changed:\n%q\nwas\n%q", i, a, b)
+		}
 	}
 }
 

@@ -2,7 +2,7 @@
 
 package nb01
 
-// %% notebooks/01_a.ipynb cell 0
+// %% notebooks/01_a.ipynb cell 0 (id c0, sum ecdd788e)
 
 // A is a.
 func A() int { return 1 }

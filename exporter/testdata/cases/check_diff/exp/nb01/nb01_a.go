@@ -2,7 +2,7 @@
 
 package nb01
 
-// %% notebooks/01_a.ipynb cell 0
+// %% notebooks/01_a.ipynb cell 0 (id c0, sum 6add3722)
 
 // A is old.
 func A() int { return 1 }
