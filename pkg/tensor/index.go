@@ -1,7 +1,5 @@
 package tensor
 
-import "github.com/fastgo/fastgo/internal/gatherhint"
-
 // Integer-array indexing: selecting rows by a list of indices (a data
 // loader's batch) and picking one element per row (x[range(n), target]).
 
@@ -81,9 +79,6 @@ func (t *Tensor) IndexSelectInto(dst *Tensor, idx []int) *Tensor {
 // in order. Rows sit anywhere in a large dataset, so the copy waits on
 // memory; a batch of 512 MNIST images is copied on all cores.
 func gatherRows(dst, src []float32, rows []int32, rs int) {
-	if len(src) >= gatherhint.MinElements && gatherhint.Source != nil {
-		gatherhint.Source(src) // a dataset's owner may move it to faster memory first
-	}
 	if len(rows)*rs < parallelMin { // no closure for the common small batch
 		copyRows(dst, src, rows, rs, 0)
 		return
