@@ -34,7 +34,7 @@ func LogSoftmax(x *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	out := tensor.New(od, append(tensor.Shape(nil), s...)...)
-	return tensor.NewOp(out, func(g *tensor.Tensor) {
+	return tensor.NewOp(out, "LogSoftmaxBackward0", func(g *tensor.Tensor) {
 		gd := g.Data()
 		dx := make([]float32, len(gd))
 		for r := 0; r < len(gd); r += c {
@@ -122,7 +122,7 @@ func NLL(logp, target *tensor.Tensor) *tensor.Tensor {
 		sum += float64(ld[i*c+label("nll", td, i, c)])
 	}
 	out := tensor.Scalar(float32(-sum / float64(n)))
-	return tensor.NewOp(out, func(g *tensor.Tensor) {
+	return tensor.NewOp(out, "NllLossBackward0", func(g *tensor.Tensor) {
 		v := -g.Data()[0] / float32(n)
 		dx := make([]float32, n*c)
 		for i := range n {
@@ -174,7 +174,7 @@ func CrossEntropy(logits, target *tensor.Tensor) *tensor.Tensor {
 	}
 	sum := math.Log(prod) + float64(exp2)*math.Ln2 - shifted
 	out := tensor.Scalar(float32(sum / float64(n)))
-	return tensor.NewOp(out, func(g *tensor.Tensor) {
+	return tensor.NewOp(out, "NllLossBackward0", func(g *tensor.Tensor) {
 		// A graph is walked backward once (tensor releases it after), so
 		// the softmax buffer can become the gradient in place.
 		scale := g.Data()[0] / float32(n)
@@ -209,7 +209,7 @@ func MSE(pred, target *tensor.Tensor) *tensor.Tensor {
 		sum += d * d
 	}
 	out := tensor.Scalar(float32(sum / float64(N)))
-	return tensor.NewOp(out, func(g *tensor.Tensor) {
+	return tensor.NewOp(out, "MseLossBackward0", func(g *tensor.Tensor) {
 		scale := 2 * g.Data()[0] / float32(N)
 		d := make([]float32, N)
 		for i, p := range pd {
