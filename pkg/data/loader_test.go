@@ -174,7 +174,7 @@ func TestBatchesStayValid(t *testing.T) {
 // unreachable: a long pass whose batches are all dropped allocates far less
 // than one new storage per batch, yet every batch is right.
 func TestDefaultLoaderRecyclesDroppedBatches(t *testing.T) {
-	const n, m, bs = 6400, 784, 64
+	const n, m, bs = 1280, 784, 64
 	ds := NewDataset(tensor.Rand(tensor.NewRNG(6), n, m), tensor.Arange(n))
 	dl := NewDataLoader(ds, NewSampler(n, bs, false, nil), nil)
 	var before, after runtime.MemStats
