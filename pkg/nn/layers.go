@@ -1,10 +1,10 @@
 package nn
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -43,7 +43,7 @@ func NewLinear(in, out int, rng *rand.Rand) *Linear {
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	defer func() {
 		if r := recover(); r != nil {
-			panic(layerPanic(r, "", l, x.Shape()))
+			panic(layerPanic(r, "", l, l, x.Shape()))
 		}
 	}()
 	return tensor.Linear(x, l.Weight, l.Bias)
@@ -124,7 +124,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	i, in := 0, x
 	defer func() {
 		if r := recover(); r != nil {
-			panic(layerPanic(r, strconv.Itoa(i), s.Layers[i], in.Shape()))
+			panic(layerPanic(r, strconv.Itoa(i), s.Layers[i], s, in.Shape()))
 		}
 	}()
 	for i = range s.Layers {
@@ -160,6 +160,8 @@ type LayerError struct {
 	Input tensor.Shape
 	// Err is the error the layer failed with.
 	Err error
+
+	top Module // the module Path starts from
 }
 
 // Error reads "nn: layer (2) Linear(in_features=64, out_features=10,
@@ -175,22 +177,63 @@ func (e *LayerError) Error() string {
 // Unwrap returns the error the layer failed with.
 func (e *LayerError) Unwrap() error { return e.Err }
 
-// layerPanic turns a value recovered from layer m's Forward into the value
-// to panic with: a *LayerError for an error (the innermost layer named,
-// its path extended by pos), anything else unchanged.
-func layerPanic(r any, pos string, m Module, in tensor.Shape) any {
+// layerPanic turns a value recovered from the Forward of m into the value
+// to panic with: a *LayerError for an error, anything else unchanged. m is
+// child pos of container (pos "" and container m for a layer called
+// directly). The innermost layer is the one named; each Sequential around
+// it prefixes its position, and the path goes through any user module in
+// between as NamedParameters spells it ("0.Layers.2" for a layer in a
+// []Module field; "0.?" when reflection cannot find it).
+func layerPanic(r any, pos string, m, container Module, in tensor.Shape) any {
 	err, ok := r.(error)
 	if !ok {
 		return r
 	}
-	var le *LayerError
-	if errors.As(err, &le) && le == err {
-		if pos != "" {
-			le.Path = strings.TrimSuffix(pos+"."+le.Path, ".")
-		}
-		return le
+	le, ok := err.(*LayerError)
+	if !ok {
+		le = &LayerError{Layer: oneLine(m), Input: append(tensor.Shape(nil), in...), Err: err, top: m}
 	}
-	return &LayerError{Path: pos, Layer: oneLine(m), Input: append(tensor.Shape(nil), in...), Err: err}
+	rel, found := pathTo(m, le.top, 0)
+	if !found {
+		rel, le.Path = "?", ""
+	}
+	le.Path = joinPath(pos, joinPath(rel, le.Path))
+	le.top = container
+	return le
+}
+
+// pathTo returns the dotted path of target below root ("" when it is
+// root), as NamedParameters spells it.
+func pathTo(root, target Module, depth int) (string, bool) {
+	if sameModule(root, target) {
+		return "", true
+	}
+	if depth > maxDepth {
+		return "", false
+	}
+	for _, c := range NamedChildren(root) {
+		if p, ok := pathTo(c.Module, target, depth+1); ok {
+			return joinPath(c.Name, p), true
+		}
+	}
+	return "", false
+}
+
+// sameModule reports whether a and b are the same pointer (values, such
+// as ReLU{} or a ModuleList, cannot be told apart and never match).
+func sameModule(a, b Module) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.Kind() == reflect.Pointer && vb.Kind() == reflect.Pointer && va.Pointer() == vb.Pointer() && va.Type() == vb.Type()
+}
+
+func joinPath(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
 }
 
 // oneLine is m's Repr when it fits on one line, else its type name.

@@ -355,6 +355,14 @@ func TestLayerNamedInShapeErrors(t *testing.T) {
 		t.Errorf("direct: %v", err)
 	}
 
+	// Through a user module holding its layers in a []Module field, the
+	// path follows the field names.
+	sm := &SliceModel{Layers: []nn.Module{nn.NewLinear(3, 4, rng), nn.ReLU{}, nn.NewLinear(5, 2, rng)}}
+	err = layerPanic(t, func() { nn.NewSequential(sm).Forward(tensor.Zeros(2, 3)) })
+	if !errors.As(err, &le) || le.Path != "0.Layers.2" || !strings.HasPrefix(err.Error(), "nn: layer (0.Layers.2) Linear(in_features=5") {
+		t.Errorf("through a user module: %v", err)
+	}
+
 	// Panics that are not errors pass through unchanged.
 	defer func() {
 		if r := recover(); r != "not an error" {

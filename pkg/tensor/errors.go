@@ -19,15 +19,31 @@ import (
 // Error reads like PyTorch's message for the same mistake, followed by a
 // hint where the mistake is a common one.
 type ShapeError struct {
-	Op     string  // the operation, as in PyTorch: "matmul", "linear", "add", "reshape", ...
+	// Op is the operation, named as in PyTorch: "matmul", "linear",
+	// "add", "reshape", ...; qualified by its package outside this one
+	// ("nn.cross_entropy").
+	Op     string
 	Shapes []Shape // the shapes involved, operands first
 	Hint   string  // what usually fixes it, or ""
 	msg    string
 }
 
-// Error returns "tensor: op: message" and the hint, if any.
+// NewShapeError returns the error of op (package-qualified, as
+// "nn.cross_entropy") given tensors of the shapes listed, for packages
+// built on this one to report shape mistakes the way its own ops do. msg
+// says what is wrong; hint, if not empty, what usually fixes it.
+func NewShapeError(op, msg, hint string, shapes ...Shape) *ShapeError {
+	return (&ShapeError{Op: op, Hint: hint, msg: msg}).with(shapes...)
+}
+
+// Error returns "tensor: op: message" ("nn: op: message" for an op of
+// package nn) and the hint, if any.
 func (e *ShapeError) Error() string {
-	s := "tensor: " + e.Op + ": " + e.msg
+	pkg, op := "tensor", e.Op
+	if i := strings.IndexByte(op, '.'); i > 0 {
+		pkg, op = op[:i], op[i+1:]
+	}
+	s := pkg + ": " + op + ": " + e.msg
 	if e.Hint != "" {
 		s += "; hint: " + e.Hint
 	}
