@@ -56,7 +56,8 @@ func newConvPlan(g convGeom) *convPlan {
 
 // padded returns x with p zero pixels around every image plane,
 // [N C H+2p W+2p], in a buffer from the pool (x itself if p = 0; free
-// tells which).
+// tells which). Plain loops, not copy and clear: the rows are 2 to 28
+// values long, shorter than a call's set-up.
 func padded(x []float32, g *convGeom) (xp []float32, free bool) {
 	if g.p == 0 {
 		return x, false
@@ -64,14 +65,19 @@ func padded(x []float32, g *convGeom) (xp []float32, free bool) {
 	hp, wp := g.h+2*g.p, g.w+2*g.p
 	xp = getBuf(g.n * g.c * hp * wp)
 	for pl := 0; pl < g.n*g.c; pl++ {
-		dst := xp[pl*hp*wp:][:hp*wp]
-		clear(dst[:g.p*wp+g.p])
+		dst, src := xp[pl*hp*wp:][:hp*wp], x[pl*g.h*g.w:][:g.h*g.w]
+		clear(dst[:g.p*wp])
 		for r := 0; r < g.h; r++ {
-			row := dst[(r+g.p)*wp+g.p:]
-			copy(row[:g.w], x[(pl*g.h+r)*g.w:][:g.w])
-			clear(row[g.w:min(len(row), g.w+2*g.p)]) // right edge, then the next row's left edge
+			d, s := dst[(r+g.p)*wp:][:wp], src[r*g.w:][:g.w]
+			for k := range g.p {
+				d[k], d[wp-1-k] = 0, 0
+			}
+			d = d[g.p:][:len(s)]
+			for k, v := range s {
+				d[k] = v
+			}
 		}
-		clear(dst[(g.h+g.p)*wp+g.p:])
+		clear(dst[(g.h+g.p)*wp:])
 	}
 	return xp, true
 }
@@ -153,7 +159,10 @@ func col2im(dx, cols []float32, p *convPlan) {
 	if p.p > 0 {
 		for pl := 0; pl < p.n*p.c; pl++ {
 			for r := 0; r < p.h; r++ {
-				addTo(dx[(pl*p.h+r)*p.w:][:p.w], dp[(pl*hp+r+p.p)*wp+p.p:][:p.w])
+				d, s := dx[(pl*p.h+r)*p.w:][:p.w], dp[(pl*hp+r+p.p)*wp+p.p:][:p.w]
+				for k, v := range s {
+					d[k] += v
+				}
 			}
 		}
 		putBuf(dp)
