@@ -85,32 +85,32 @@ func convGeometry(x, w, b *Tensor, stride, padding int) convGeom {
 	if b != nil {
 		shapes = append(shapes, b.shape)
 	}
-	fail := func(format string, args ...any) {
-		panic(shapeErr("conv2d", shapes, format, args...))
+	fail := func(hint, format string, args ...any) {
+		panic(shapeErr("conv2d", hint, format, args...).with(shapes...))
 	}
 	if len(x.shape) != 4 {
-		fail("input %v is not a 4-D batch [N C H W] (for one image, Reshape(1, C, H, W))", x.shape)
+		fail("for one image use Reshape(1, C, H, W); for flat rows of MNIST, Reshape(-1, 1, 28, 28)",
+			"input %v is not a 4-D batch [N C H W]", x.shape)
 	}
 	if len(w.shape) != 4 {
-		fail("weight %v is not 4-D [out_channels in_channels KH KW]", w.shape)
+		fail("", "weight %v is not 4-D [out_channels in_channels KH KW]", w.shape)
 	}
 	if stride < 1 || padding < 0 {
-		fail("stride %d must be at least 1 and padding %d at least 0", stride, padding)
+		fail("", "stride %d must be at least 1 and padding %d at least 0", stride, padding)
 	}
 	g := convGeom{n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
 		co: w.shape[0], kh: w.shape[2], kw: w.shape[3], s: stride, p: padding}
 	if w.shape[1] != g.c {
-		fail("input %v has %d channels, weight %v expects %d", x.shape, g.c, w.shape, w.shape[1])
+		fail("", "input %v has %d channels, weight %v expects %d", x.shape, g.c, w.shape, w.shape[1])
 	}
 	if b != nil && (len(b.shape) != 1 || b.shape[0] != g.co) {
-		fail("bias %v does not match weight %v (want [%d])", b.shape, w.shape, g.co)
+		fail("", "bias %v does not match weight %v (want [%d])", b.shape, w.shape, g.co)
 	}
 	if g.kh < 1 || g.kw < 1 || g.kh > g.h+2*padding || g.kw > g.w+2*padding {
-		fail("kernel %dx%d does not fit input %v with padding %d (padded size %dx%d)",
+		fail("", "kernel %dx%d does not fit input %v with padding %d (padded size %dx%d)",
 			g.kh, g.kw, x.shape, padding, g.h+2*padding, g.w+2*padding)
 	}
 	g.oh = (g.h+2*padding-g.kh)/stride + 1
 	g.ow = (g.w+2*padding-g.kw)/stride + 1
 	return g
 }
-

@@ -264,6 +264,9 @@ func TestConvReference(t *testing.T) {
 			t.Fatalf("%s: unknown op %q", c.Name, c.Op)
 		}
 		assertClose(t, c.Name, out, c.Out.tensor(), 1e-4)
+		if got := out.GradFn(); got != c.GradFn {
+			t.Errorf("%s: grad_fn=<%s>, PyTorch's is <%s>", c.Name, got, c.GradFn)
+		}
 		out.BackwardWith(c.GradOut.tensor())
 		for i, in := range ins {
 			assertClose(t, fmt.Sprintf("%s: gradient of input %d", c.Name, i), in.Grad(), c.Grads[i].tensor(), 1e-4)
@@ -278,6 +281,20 @@ func TestConv2dAccumulates(t *testing.T) {
 	Conv2d(x, w, b, 2, 1).Sum().Backward()
 	once := []*Tensor{x.Grad().Clone(), w.Grad().Clone(), b.Grad().Clone()}
 	Conv2d(x, w, b, 2, 1).Sum().Backward()
+	for i, in := range []*Tensor{x, w, b} {
+		assertClose(t, fmt.Sprintf("operand %d", i), in.Grad(), once[i].MulScalar(2), 1e-5)
+	}
+}
+
+// TestConv2dRetainedGraph runs the backward pass twice through a retained
+// graph: the second pass must rebuild the column buffer the first one gave
+// back, and add the same gradients again.
+func TestConv2dRetainedGraph(t *testing.T) {
+	x, w, b := randT(4, 2, 3, 6, 6).SetRequiresGrad(true), randT(5, 4, 3, 3, 3).SetRequiresGrad(true), randT(6, 4).SetRequiresGrad(true)
+	loss := Conv2d(x, w, b, 2, 1).Relu().Sum()
+	loss.Backward(RetainGraph())
+	once := []*Tensor{x.Grad().Clone(), w.Grad().Clone(), b.Grad().Clone()}
+	loss.Backward()
 	for i, in := range []*Tensor{x, w, b} {
 		assertClose(t, fmt.Sprintf("operand %d", i), in.Grad(), once[i].MulScalar(2), 1e-5)
 	}
