@@ -42,8 +42,8 @@ type ProgressBar struct {
 
 	out    io.Writer // text mode; nil with html false means off
 	html   bool
-	disp   display // where the HTML goes: GoNB, or a test's recorder
-	id     string  // GoNB display id of the HTML block
+	disp   display        // where the HTML goes: GoNB, or a test's recorder
+	id     string         // GoNB display id of the HTML block
 	logger func(a ...any) // the runner's Logger before the fit
 	start  time.Time
 	epochT time.Time
