@@ -57,16 +57,33 @@ func greysAt(t float64) uint8 {
 // value like pandas' DataFrame.style.background_gradient('Greys'): the
 // smallest value white, the largest black, with the text turning white on
 // dark cells. Values are normalised over the whole table (Range fixes the
-// ends). Options: Title (the caption), FontSize (points), Range. Row and
-// column numbers head the rows and columns, as a DataFrame's index does.
+// ends). Row and column numbers head the rows and columns, as a DataFrame's
+// index does, unless RowLabels and ColLabels name them. Highlight outlines
+// the cells a lesson points at (in red, bold, over the shading). Other
+// options: Title (the caption), FontSize (points), Range.
 //
 //	plotting.Table(img.Reshape(28, 28).Slice(4, 15), plotting.FontSize(6)).Show()
+//	plotting.Table(confusion, plotting.RowLabels(classes), plotting.ColLabels(classes)).Show()
+//	plotting.Table(smPred.Slice(0, 3), plotting.Highlight([]int{0, 1, 2}, []int{5, 0, 4})).Show()
 func Table(t *tensor.Tensor, opts ...Option) *HTML {
 	c := newConfig(opts)
 	if t == nil || t.Dim() != 2 {
 		panic(fmt.Sprintf("plotting: Table: want a 2-D tensor, got shape %v", shapeOf(t)))
 	}
 	rows, cols := t.Shape()[0], t.Shape()[1]
+	if c.rowLabels != nil && len(c.rowLabels) != rows {
+		panic(fmt.Sprintf("plotting: Table: %d row labels for %d rows (shape %v)", len(c.rowLabels), rows, t.Shape()))
+	}
+	if c.colLabels != nil && len(c.colLabels) != cols {
+		panic(fmt.Sprintf("plotting: Table: %d column labels for %d columns (shape %v)", len(c.colLabels), cols, t.Shape()))
+	}
+	marked := make(map[[2]int]bool, len(c.highlights))
+	for _, rc := range c.highlights {
+		if rc[0] < 0 || rc[0] >= rows || rc[1] < 0 || rc[1] >= cols {
+			panic(fmt.Sprintf("plotting: Table: highlighted cell (%d, %d) is outside shape %v", rc[0], rc[1], t.Shape()))
+		}
+		marked[rc] = true
+	}
 	xs := t.Data()
 	lo, hi := c.vmin, c.vmax
 	if !c.hasRange {
@@ -93,11 +110,11 @@ func Table(t *tensor.Tensor, opts ...Option) *HTML {
 	}
 	b.WriteString("<thead><tr><th></th>")
 	for j := range cols {
-		fmt.Fprintf(&b, `<th style="padding:1px 3px">%d</th>`, j)
+		fmt.Fprintf(&b, `<th style="padding:1px 3px">%s</th>`, header(c.colLabels, j))
 	}
 	b.WriteString("</tr></thead><tbody>")
 	for i := range rows {
-		fmt.Fprintf(&b, `<tr><th style="padding:1px 3px">%d</th>`, i)
+		fmt.Fprintf(&b, `<tr><th style="padding:1px 3px;text-align:left">%s</th>`, header(c.rowLabels, i))
 		for j := range cols {
 			v := float64(xs[i*cols+j])
 			g := uint8(0xff)
@@ -110,7 +127,13 @@ func Table(t *tensor.Tensor, opts ...Option) *HTML {
 			if luminance(g) < 0.408 {
 				fg = "#f1f1f1"
 			}
-			fmt.Fprintf(&b, `<td style="padding:1px 3px;background-color:#%02x%02x%02x;color:%s">%s</td>`, g, g, g, fg, formatCell(v, integral))
+			mark := ""
+			if marked[[2]int{i, j}] {
+				// An outline inside the cell, so the table's layout does
+				// not move; bold survives where a viewer drops outlines.
+				mark = ";outline:2px solid #d62728;outline-offset:-2px;font-weight:bold"
+			}
+			fmt.Fprintf(&b, `<td style="padding:1px 3px;background-color:#%02x%02x%02x;color:%s%s">%s</td>`, g, g, g, fg, mark, formatCell(v, integral))
 		}
 		b.WriteString("</tr>")
 	}
@@ -120,6 +143,14 @@ func Table(t *tensor.Tensor, opts ...Option) *HTML {
 		name = "table"
 	}
 	return &HTML{name: name, s: b.String()}
+}
+
+// header is the escaped label k, or k itself without labels.
+func header(labels []string, k int) string {
+	if labels == nil {
+		return strconv.Itoa(k)
+	}
+	return html.EscapeString(labels[k])
 }
 
 // luminance is the relative luminance (WCAG) of a grey level.

@@ -60,7 +60,12 @@ var palette10 = []color.RGBA{
 // has a name. Options: the series, Title, XLabel, YLabel, LogX, LogY, Size.
 // Points that are NaN or infinite (a diverged loss) are left out.
 //
+// The vertical axis is labelled by YLabel; without it, a plot of a single
+// named series ("loss", "lr") takes the series' name as its y-axis label,
+// and then needs no legend.
+//
 //	plotting.Plot(plotting.Line("loss", losses), plotting.XLabel("batch"), plotting.LogY()).Show()
+//	plotting.Plot(plotting.Line("cos", cos), plotting.Line("exp", exp), plotting.YLabel("lr")).Show()
 func Plot(opts ...Option) *Figure {
 	c := newConfig(opts)
 	if len(c.series) == 0 {
@@ -92,10 +97,17 @@ func Plot(opts ...Option) *Figure {
 		lines = append(lines, xy)
 		named = named || s.Name != ""
 	}
+	yLabel := c.yLabel
+	if len(c.series) == 1 && yLabel == "" {
+		yLabel = c.series[0].Name
+	}
+	if len(c.series) == 1 && c.series[0].Name == yLabel {
+		named = false // the axis already says what the line is
+	}
 	w, h := c.size(560, 360)
 	return newFigure(c.title, w, h, func(dc draw.Canvas) {
 		p := newPlot(c.title)
-		p.X.Label.Text, p.Y.Label.Text = c.xLabel, c.yLabel
+		p.X.Label.Text, p.Y.Label.Text = c.xLabel, yLabel
 		if c.logX {
 			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 		}

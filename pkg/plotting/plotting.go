@@ -1,14 +1,17 @@
 // Package plotting draws what the lessons look at — digits, batches of
-// images, loss and learning-rate curves, small tables of numbers — on
-// gonum.org/v1/plot, and shows it inline when the program runs in a GoNB
-// notebook:
+// images, loss and learning-rate curves, histograms of activations, on
+// gonum.org/v1/plot; small tables of numbers as shaded HTML; the backward
+// graph of a tensor, laid out by Graphviz — and shows it inline when the
+// program runs in a GoNB notebook:
 //
 //	plotting.ImShow(x.Row(0).Reshape(28, 28), plotting.Title("5")).Show()
 //	plotting.Plot(plotting.Line("train", losses), plotting.LogY()).Show()
+//	plotting.ShowGraph(loss, names)
 //
 // Every constructor returns a value with Show and Save. Show displays it in
 // the notebook (PNG or HTML through gonbui) and, outside a notebook, writes a
 // file in OutputDir and returns its path. Save writes a file anywhere.
+// ShowGraph is the one function that shows at once (an SVG).
 //
 // Programmer errors (a 1-D tensor given to ImShow, an empty series, a
 // non-positive value on a log axis) panic with a message naming the function
@@ -63,6 +66,9 @@ type config struct {
 	hasRange              bool
 	fontSize              float64
 	series                []Series
+	rowLabels, colLabels  []string
+	highlights            [][2]int // Table cells, (row, column)
+	bins                  int
 }
 
 func newConfig(opts []Option) *config {
@@ -110,13 +116,42 @@ func Cols(n int) Option {
 func Classes(names []string) Option { return optionFunc(func(c *config) { c.classes = names }) }
 
 // Range fixes the values mapped to black and white in ImShow and ImageGrid
-// (matplotlib's vmin and vmax), and the ends of Table's gradient. Without it
-// the data's minimum and maximum are used.
+// (matplotlib's vmin and vmax), the ends of Table's gradient, and the span
+// of Hist's bins (plt.hist's range). Without it the data's minimum and
+// maximum are used.
 func Range(lo, hi float64) Option {
 	if !(lo < hi) {
 		panic(fmt.Sprintf("plotting: Range(%v, %v): want lo < hi", lo, hi))
 	}
 	return optionFunc(func(c *config) { c.vmin, c.vmax, c.hasRange = lo, hi, true })
+}
+
+// RowLabels heads a Table's rows with names (class names, say) instead of
+// their indices; there must be one name per row.
+func RowLabels(names []string) Option {
+	return optionFunc(func(c *config) { c.rowLabels = names })
+}
+
+// ColLabels heads a Table's columns with names instead of their indices;
+// there must be one name per column.
+func ColLabels(names []string) Option {
+	return optionFunc(func(c *config) { c.colLabels = names })
+}
+
+// Highlight outlines the Table cells (rows[k], cols[k]), the cells that
+// PyTorch's advanced indexing t[rows, cols] picks:
+// Highlight([]int{0, 1, 2}, []int{5, 0, 4}) marks sm_pred[[0,1,2],[5,0,4]],
+// and Highlight(rows.Ints(), cols.Ints()) the cells t.Index(rows, cols)
+// picks. Several Highlight options add up.
+func Highlight(rows, cols []int) Option {
+	if len(rows) != len(cols) {
+		panic(fmt.Sprintf("plotting: Highlight: %d rows and %d columns; want one column per row", len(rows), len(cols)))
+	}
+	return optionFunc(func(c *config) {
+		for k := range rows {
+			c.highlights = append(c.highlights, [2]int{rows[k], cols[k]})
+		}
+	})
 }
 
 // FontSize sets the font size of a Table, in points.

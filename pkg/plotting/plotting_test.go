@@ -2,13 +2,16 @@ package plotting
 
 import (
 	"bytes"
+	"encoding/xml"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -305,8 +308,8 @@ func TestPlotLogY(t *testing.T) {
 
 func TestPlotLegend(t *testing.T) {
 	xs := []float64{0, 1, 2, 3}
-	plain := render(t, Plot(LineXY("", xs, xs), Size(400, 300)))
-	named := render(t, Plot(LineXY("rising", xs, xs), Size(400, 300)))
+	plain := render(t, Plot(LineXY("", xs, xs), YLabel("value"), Size(400, 300)))
+	named := render(t, Plot(LineXY("rising", xs, xs), YLabel("value"), Size(400, 300)))
 	// The legend adds a short sample of the line in the emptiest corner
 	// (top left for a line rising to the top right).
 	px, _ := colourPixels(plain, palette10[0])
@@ -325,6 +328,74 @@ func TestPlotLegend(t *testing.T) {
 	}
 	if top, left := emptiestCorner(nil, false, false); !top || left {
 		t.Errorf("no data: legend top=%v left=%v, want top right", top, left)
+	}
+}
+
+// svgTexts returns the strings an SVG figure draws, each with whether it is
+// rotated (a vertical axis label), once per time it is drawn.
+func svgTexts(t *testing.T, f *Figure) map[string][]bool {
+	t.Helper()
+	b, err := f.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]bool{}
+	var walk func(n *xmlNode, rotated bool)
+	walk = func(n *xmlNode, rotated bool) {
+		rotated = rotated || strings.Contains(n.attr("transform"), "rotate")
+		if n.XMLName.Local == "text" {
+			out[n.Text] = append(out[n.Text], rotated)
+		}
+		for _, c := range n.Children {
+			walk(c, rotated)
+		}
+	}
+	walk(parseXML(t, string(b)), false)
+	return out
+}
+
+func TestPlotYLabel(t *testing.T) {
+	ys := []float64{2.3, 1.2, 0.7}
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		// want lists the texts drawn once each, rotated (the y label) or
+		// not (a legend entry); none lists texts not drawn at all.
+		want map[string]bool
+		none []string
+	}{
+		// A single named series labels the axis, and the legend goes.
+		{"single", []Option{Line("loss", ys)}, map[string]bool{"loss": true}, nil},
+		// An explicit label wins, and the series keeps its legend entry.
+		{"explicit", []Option{Line("train", ys), YLabel("loss")}, map[string]bool{"loss": true, "train": false}, nil},
+		{"same as label", []Option{Line("lr", ys), YLabel("lr")}, map[string]bool{"lr": true}, nil},
+		// Several series: the legend names them, the axis only when told.
+		{"several", []Option{Line("cos", ys), Line("exp", ys), YLabel("lr")}, map[string]bool{"lr": true, "cos": false, "exp": false}, nil},
+		{"several unlabelled", []Option{Line("cos", ys), Line("exp", ys)}, map[string]bool{"cos": false, "exp": false}, []string{"lr"}},
+		{"unnamed", []Option{Line("", ys)}, nil, []string{"loss"}},
+	} {
+		got := svgTexts(t, Plot(tc.opts...))
+		for text, rotated := range tc.want {
+			if r := got[text]; len(r) != 1 || r[0] != rotated {
+				t.Errorf("%s: %q drawn with rotations %v, want once with %v (texts %v)", tc.name, text, r, rotated, got)
+			}
+		}
+		for _, text := range tc.none {
+			if len(got[text]) != 0 {
+				t.Errorf("%s: %q drawn", tc.name, text)
+			}
+		}
+		rotated := 0
+		for _, rs := range got {
+			for _, r := range rs {
+				if r {
+					rotated++
+				}
+			}
+		}
+		if wantRot := strings.Count(fmt.Sprint(tc.want), ":true"); rotated != wantRot {
+			t.Errorf("%s: %d rotated texts, want %d (texts %v)", tc.name, rotated, wantRot, got)
+		}
 	}
 }
 
@@ -475,6 +546,136 @@ func TestTable(t *testing.T) {
 		if g := greysAt(v); g != want {
 			t.Errorf("greysAt(%v) = %#x, want %#x", v, g, want)
 		}
+	}
+}
+
+// xmlNode is a generic element tree, to read the HTML and SVG we write
+// (both are well-formed XML) by structure rather than by substring.
+type xmlNode struct {
+	XMLName  xml.Name
+	Attrs    []xml.Attr `xml:",any,attr"`
+	Text     string     `xml:",chardata"`
+	Children []*xmlNode `xml:",any"`
+}
+
+func parseXML(t *testing.T, s string) *xmlNode {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(s))
+	d.Strict = true
+	d.Entity = xml.HTMLEntity
+	var n xmlNode
+	if err := d.Decode(&n); err != nil {
+		t.Fatalf("not well-formed XML: %v\n%s", err, s)
+	}
+	return &n
+}
+
+// all returns the elements named local under n, in document order.
+func (n *xmlNode) all(local string) []*xmlNode {
+	var out []*xmlNode
+	var walk func(m *xmlNode)
+	walk = func(m *xmlNode) {
+		if m.XMLName.Local == local {
+			out = append(out, m)
+		}
+		for _, c := range m.Children {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func (n *xmlNode) attr(name string) string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// texts returns the character data of every element named local under n.
+func (n *xmlNode) texts(local string) []string {
+	var out []string
+	for _, m := range n.all(local) {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+func TestTableLabels(t *testing.T) {
+	classes := []string{"T-shirt/top", "Trouser", "Pull<over>"}
+	cm := tensor.FromInts([]int{50, 1, 2, 0, 60, 3, 4, 5, 70}, 3, 3)
+	tab := parseXML(t, Table(cm, RowLabels(classes), ColLabels(classes[:3])).String())
+	heads := tab.texts("th")
+	want := append(append([]string{""}, classes...), classes...) // corner, columns, rows
+	if !slices.Equal(heads, want) {
+		t.Errorf("headers %q, want %q", heads, want)
+	}
+	// Without labels the indices head rows and columns.
+	plain := parseXML(t, Table(tensor.Zeros(2, 3)).String()).texts("th")
+	if want := []string{"", "0", "1", "2", "0", "1"}; !slices.Equal(plain, want) {
+		t.Errorf("headers %q, want %q", plain, want)
+	}
+	// Only rows labelled: columns keep their indices.
+	rowsOnly := parseXML(t, Table(tensor.Zeros(2, 2), RowLabels([]string{"a", "b"})).String()).texts("th")
+	if want := []string{"", "0", "1", "a", "b"}; !slices.Equal(rowsOnly, want) {
+		t.Errorf("headers %q, want %q", rowsOnly, want)
+	}
+}
+
+func TestTableHighlight(t *testing.T) {
+	smPred := tensor.Zeros(4, 6)
+	for i := range smPred.Data() {
+		smPred.Data()[i] = float32(i) / 24
+	}
+	rows, cols := []int{0, 1, 2}, []int{5, 0, 4}
+	tab := parseXML(t, Table(smPred, Highlight(rows, cols), Highlight([]int{3}, []int{3})).String())
+	trs := tab.all("tbody")[0].all("tr")
+	if len(trs) != 4 {
+		t.Fatalf("%d rows, want 4", len(trs))
+	}
+	wantMarked := map[[2]int]bool{{0, 5}: true, {1, 0}: true, {2, 4}: true, {3, 3}: true}
+	nMarked := 0
+	for i, tr := range trs {
+		for j, td := range tr.all("td") {
+			style := td.attr("style")
+			marked := strings.Contains(style, "outline:2px solid")
+			if marked != wantMarked[[2]int{i, j}] {
+				t.Errorf("cell (%d, %d): highlighted %v, want %v (style %q)", i, j, marked, !marked, style)
+			}
+			if marked {
+				nMarked++
+				// The shading stays under the outline.
+				if !strings.Contains(style, "background-color:#") || !strings.Contains(style, "font-weight:bold") {
+					t.Errorf("cell (%d, %d) lost its shading or weight: %q", i, j, style)
+				}
+			}
+		}
+	}
+	if nMarked != 4 {
+		t.Errorf("%d highlighted cells, want 4", nMarked)
+	}
+}
+
+func TestTablePanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"row labels":     func() { Table(tensor.Zeros(2, 3), RowLabels([]string{"a"})) },
+		"col labels":     func() { Table(tensor.Zeros(2, 3), ColLabels([]string{"a", "b"})) },
+		"cell outside":   func() { Table(tensor.Zeros(2, 3), Highlight([]int{2}, []int{0})) },
+		"negative cell":  func() { Table(tensor.Zeros(2, 3), Highlight([]int{0}, []int{-1})) },
+		"ragged indices": func() { Highlight([]int{0, 1}, []int{0}) },
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				if msg, _ := r.(string); !strings.HasPrefix(msg, "plotting: ") {
+					t.Errorf("%s: recovered %v, want a plotting panic", name, r)
+				}
+			}()
+			f()
+		}()
 	}
 }
 
