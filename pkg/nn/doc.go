@@ -50,5 +50,17 @@
 // shape [out in], as in PyTorch. Losses take logits [batch classes] and targets
 // [batch] holding class indices (an Int tensor, or a Float32 tensor of whole
 // numbers). Programmer errors (shape mismatches, labels out of range) panic
-// with a message naming the function and the shapes or values at fault.
+// with a message naming the function and the shapes or values at fault. A
+// layer of the wrong size inside a Sequential, or a Linear called directly,
+// panics with a *LayerError that names the layer and its input and wraps
+// the *tensor.ShapeError (errors.As finds both):
+//
+//	nn: layer (2) Linear(in_features=64, out_features=10, bias=True) got input [128 128]:
+//	tensor: linear: mat1 and mat2 shapes cannot be multiplied (128x128 and 64x10); hint: ...
+//
+// # Training steps
+//
+// Backward adds into the gradients, so every step is Backward, Step,
+// ZeroGrad; a forgotten ZeroGrad trains silently to chance accuracy. See
+// Optimizer, and SGD.CheckZeroGrad for a check that reports it.
 package nn

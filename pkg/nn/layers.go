@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"strings"
 
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
@@ -35,7 +38,14 @@ func NewLinear(in, out int, rng *rand.Rand) *Linear {
 
 // Forward returns x·Wᵀ + b for x of shape [batch in], through the fused
 // tensor.Linear (one matrix multiply with the bias added in the same pass).
+// An input of the wrong shape panics with a *LayerError naming the layer
+// and wrapping the *tensor.ShapeError.
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(layerPanic(r, "", l, l, x.Shape()))
+		}
+	}()
 	return tensor.Linear(x, l.Weight, l.Bias)
 }
 
@@ -107,10 +117,19 @@ func NewSequential(layers ...Module) *Sequential {
 	return &Sequential{Layers: ModuleList(layers)}
 }
 
-// Forward feeds x through every layer in order.
+// Forward feeds x through every layer in order. A layer that panics with
+// an error (a *tensor.ShapeError, say) is named in the *LayerError that
+// Forward panics with instead: "layer (2) Linear(...) got input [128 128]".
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	for _, l := range s.Layers {
-		x = l.Forward(x)
+	i, in := 0, x
+	defer func() {
+		if r := recover(); r != nil {
+			panic(layerPanic(r, strconv.Itoa(i), s.Layers[i], s, in.Shape()))
+		}
+	}()
+	for i = range s.Layers {
+		in = x
+		x = s.Layers[i].Forward(x)
 	}
 	return x
 }
@@ -123,3 +142,104 @@ func (s *Sequential) Parameters() []*tensor.Tensor { return Parameters(s) }
 
 // String prints the model like PyTorch's repr of an nn.Sequential.
 func (s *Sequential) String() string { return Repr(s) }
+
+// LayerError is the panic value of a layer whose Forward failed with an
+// error, usually a *tensor.ShapeError: it names the layer, its position in
+// the containers around it and the shape of the input it got, and wraps the
+// original error for errors.As. Panics that are not errors pass through
+// unchanged.
+type LayerError struct {
+	// Path is the layer's position inside Sequential containers, as
+	// NamedParameters spells it ("2", or "1.0" inside a nested one); empty
+	// for a layer called directly.
+	Path string
+	// Layer is the layer as printed on one line, such as
+	// "Linear(in_features=64, out_features=10, bias=True)".
+	Layer string
+	// Input is the shape of the input the layer got.
+	Input tensor.Shape
+	// Err is the error the layer failed with.
+	Err error
+
+	top Module // the module Path starts from
+}
+
+// Error reads "nn: layer (2) Linear(in_features=64, out_features=10,
+// bias=True) got input [128 128]: " followed by the wrapped error.
+func (e *LayerError) Error() string {
+	where := e.Layer
+	if e.Path != "" {
+		where = "layer (" + e.Path + ") " + e.Layer
+	}
+	return fmt.Sprintf("nn: %s got input %v: %v", where, e.Input, e.Err)
+}
+
+// Unwrap returns the error the layer failed with.
+func (e *LayerError) Unwrap() error { return e.Err }
+
+// layerPanic turns a value recovered from the Forward of m into the value
+// to panic with: a *LayerError for an error, anything else unchanged. m is
+// child pos of container (pos "" and container m for a layer called
+// directly). The innermost layer is the one named; each Sequential around
+// it prefixes its position, and the path goes through any user module in
+// between as NamedParameters spells it ("0.Layers.2" for a layer in a
+// []Module field; "0.?" when reflection cannot find it).
+func layerPanic(r any, pos string, m, container Module, in tensor.Shape) any {
+	err, ok := r.(error)
+	if !ok {
+		return r
+	}
+	le, ok := err.(*LayerError)
+	if !ok {
+		le = &LayerError{Layer: oneLine(m), Input: append(tensor.Shape(nil), in...), Err: err, top: m}
+	}
+	rel, found := pathTo(m, le.top, 0)
+	if !found {
+		rel, le.Path = "?", ""
+	}
+	le.Path = joinPath(pos, joinPath(rel, le.Path))
+	le.top = container
+	return le
+}
+
+// pathTo returns the dotted path of target below root ("" when it is
+// root), as NamedParameters spells it.
+func pathTo(root, target Module, depth int) (string, bool) {
+	if sameModule(root, target) {
+		return "", true
+	}
+	if depth > maxDepth {
+		return "", false
+	}
+	for _, c := range NamedChildren(root) {
+		if p, ok := pathTo(c.Module, target, depth+1); ok {
+			return joinPath(c.Name, p), true
+		}
+	}
+	return "", false
+}
+
+// sameModule reports whether a and b are the same pointer (values, such
+// as ReLU{} or a ModuleList, cannot be told apart and never match).
+func sameModule(a, b Module) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.Kind() == reflect.Pointer && vb.Kind() == reflect.Pointer && va.Pointer() == vb.Pointer() && va.Type() == vb.Type()
+}
+
+func joinPath(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
+}
+
+// oneLine is m's Repr when it fits on one line, else its type name.
+func oneLine(m Module) string {
+	if s := Repr(m); !strings.Contains(s, "\n") {
+		return s
+	}
+	return typeName(m)
+}

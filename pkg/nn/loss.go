@@ -21,7 +21,7 @@ import (
 func LogSoftmax(x *tensor.Tensor) *tensor.Tensor {
 	s := x.Shape()
 	if len(s) == 0 || x.Numel() == 0 {
-		panic(fmt.Sprintf("nn: log_softmax: input must have at least one non-empty dimension, got shape %v", s))
+		panic(tensor.NewShapeError("nn.log_softmax", fmt.Sprintf("input must have at least one non-empty dimension, got shape %v", s), "", s))
 	}
 	c := s[len(s)-1]
 	xd := x.Data()
@@ -34,7 +34,7 @@ func LogSoftmax(x *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	out := tensor.New(od, append(tensor.Shape(nil), s...)...)
-	return tensor.NewOp(out, func(g *tensor.Tensor) {
+	return tensor.NewOp(out, "LogSoftmaxBackward0", func(g *tensor.Tensor) {
 		gd := g.Data()
 		dx := make([]float32, len(gd))
 		for r := 0; r < len(gd); r += c {
@@ -56,7 +56,7 @@ func LogSoftmax(x *tensor.Tensor) *tensor.Tensor {
 // dimension, named here beside the losses built on it.
 func LogSumExp(x *tensor.Tensor) *tensor.Tensor {
 	if x.Dim() == 0 {
-		panic(fmt.Sprintf("nn: logsumexp: input must have at least one dimension, got shape %v", x.Shape()))
+		panic(tensor.NewShapeError("nn.logsumexp", fmt.Sprintf("input must have at least one dimension, got shape %v", x.Shape()), "", x.Shape()))
 	}
 	return x.LogSumExp(x.Dim()-1, false)
 }
@@ -87,11 +87,15 @@ func shiftedLogSum(row []float32) (m, logS float32) {
 func batchClasses(op string, x, target *tensor.Tensor) (n, c int) {
 	s := x.Shape()
 	if len(s) != 2 || s[0] == 0 || s[1] == 0 {
-		panic(fmt.Sprintf("nn: %s: input must be 2-D [batch classes], got shape %v", op, s))
+		panic(tensor.NewShapeError("nn."+op, fmt.Sprintf("input must be 2-D [batch classes], got shape %v", s), "", s, target.Shape()))
 	}
 	n, c = s[0], s[1]
 	if ts := target.Shape(); len(ts) != 1 || ts[0] != n {
-		panic(fmt.Sprintf("nn: %s: target must have shape [%d] (one class index per row of input %v), got shape %v", op, n, s, ts))
+		hint := ""
+		if ts.Numel() == n {
+			hint = fmt.Sprintf("target.Reshape(%d) gives one class index per row", n)
+		}
+		panic(tensor.NewShapeError("nn."+op, fmt.Sprintf("target must have shape [%d] (one class index per row of input %v), got shape %v", n, s, ts), hint, s, ts))
 	}
 	return n, c
 }
@@ -122,7 +126,7 @@ func NLL(logp, target *tensor.Tensor) *tensor.Tensor {
 		sum += float64(ld[i*c+label("nll", td, i, c)])
 	}
 	out := tensor.Scalar(float32(-sum / float64(n)))
-	return tensor.NewOp(out, func(g *tensor.Tensor) {
+	return tensor.NewOp(out, "NllLossBackward0", func(g *tensor.Tensor) {
 		v := -g.Data()[0] / float32(n)
 		dx := make([]float32, n*c)
 		for i := range n {
@@ -174,18 +178,19 @@ func CrossEntropy(logits, target *tensor.Tensor) *tensor.Tensor {
 	}
 	sum := math.Log(prod) + float64(exp2)*math.Ln2 - shifted
 	out := tensor.Scalar(float32(sum / float64(n)))
-	return tensor.NewOp(out, func(g *tensor.Tensor) {
-		// A graph is walked backward once (tensor releases it after), so
-		// the softmax buffer can become the gradient in place.
+	return tensor.NewOp(out, "NllLossBackward0", func(g *tensor.Tensor) {
+		// Into a new buffer, not over probs: with tensor.RetainGraph the
+		// same backward may run again.
 		scale := g.Data()[0] / float32(n)
+		dx := make([]float32, len(probs))
 		for i := range n {
-			d := probs[i*c : (i+1)*c]
+			p, d := probs[i*c:(i+1)*c], dx[i*c:(i+1)*c]
 			for j := range d {
-				d[j] *= scale
+				d[j] = p[j] * scale
 			}
 			d[int(td[i])] -= scale
 		}
-		logits.AccumulateGrad(probs)
+		logits.AccumulateGrad(dx)
 	}, logits)
 }
 
@@ -196,7 +201,7 @@ func CrossEntropy(logits, target *tensor.Tensor) *tensor.Tensor {
 // target)·g/N, and its negative for target if target requires grad.
 func MSE(pred, target *tensor.Tensor) *tensor.Tensor {
 	if !sameIgnoringOnes(pred.Shape(), target.Shape()) {
-		panic(fmt.Sprintf("nn: mse: shapes %v and %v differ", pred.Shape(), target.Shape()))
+		panic(tensor.NewShapeError("nn.mse", fmt.Sprintf("shapes %v and %v differ", pred.Shape(), target.Shape()), "", pred.Shape(), target.Shape()))
 	}
 	pd, td := pred.Data(), target.Data()
 	N := len(pd)
@@ -209,7 +214,7 @@ func MSE(pred, target *tensor.Tensor) *tensor.Tensor {
 		sum += d * d
 	}
 	out := tensor.Scalar(float32(sum / float64(N)))
-	return tensor.NewOp(out, func(g *tensor.Tensor) {
+	return tensor.NewOp(out, "MseLossBackward0", func(g *tensor.Tensor) {
 		scale := 2 * g.Data()[0] / float32(N)
 		d := make([]float32, N)
 		for i, p := range pd {

@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -305,5 +306,47 @@ func TestAccuracy(t *testing.T) {
 	}
 	if got := nn.Accuracy(x, tensor.FromInts([]int{0, 2, 0, 1}, 4)); got != 0 {
 		t.Errorf("Accuracy = %v, want 0", got)
+	}
+}
+
+// TestLossShapeErrorsAreTyped: the losses' shape mistakes are
+// *tensor.ShapeErrors too, with a hint for a [n 1] target.
+func TestLossShapeErrorsAreTyped(t *testing.T) {
+	err := layerPanic(t, func() { nn.CrossEntropy(tensor.Zeros(4, 3), tensor.Zeros(4, 1)) })
+	var se *tensor.ShapeError
+	if !errors.As(err, &se) || se.Op != "nn.cross_entropy" || !strings.HasPrefix(err.Error(), "nn: cross_entropy: target must have shape [4]") ||
+		!strings.Contains(se.Hint, "target.Reshape(4)") {
+		t.Errorf("panic %v", err)
+	}
+	if err := layerPanic(t, func() { nn.MSE(tensor.Zeros(3), tensor.Zeros(4)) }); !errors.As(err, &se) || se.Op != "nn.mse" {
+		t.Errorf("mse: panic %v", err)
+	}
+}
+
+// TestLossesNameTheirNodes: the fused losses record PyTorch's names, and
+// run twice through a retained graph (the backward keeps its saved values).
+func TestLossesNameTheirNodes(t *testing.T) {
+	x := tensor.Randn(tensor.NewRNG(1), 4, 3).SetRequiresGrad(true)
+	y := tensor.FromInts([]int{0, 2, 1, 1})
+	for _, c := range []struct {
+		loss *tensor.Tensor
+		want string
+	}{
+		{nn.CrossEntropy(x, y), "NllLossBackward0"},
+		{nn.NLL(nn.LogSoftmax(x), y), "NllLossBackward0"},
+		{nn.LogSoftmax(x), "LogSoftmaxBackward0"},
+		{nn.MSE(x, tensor.Zeros(4, 3)), "MseLossBackward0"},
+	} {
+		if c.loss.GradFn() != c.want || !strings.Contains(c.loss.String(), "grad_fn=<"+c.want+">") {
+			t.Errorf("GradFn %q, prints %s; want %s", c.loss.GradFn(), c.loss, c.want)
+		}
+	}
+	x.ZeroGrad()
+	loss := nn.CrossEntropy(x, y)
+	loss.Backward(tensor.RetainGraph())
+	once := x.Grad().Clone()
+	loss.Backward()
+	if !x.Grad().AllClose(once.MulScalar(2), 1e-6, 1e-7) {
+		t.Errorf("two passes through a retained cross entropy: %v, want 2 × %v", x.Grad(), once)
 	}
 }

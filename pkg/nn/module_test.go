@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -307,3 +308,70 @@ func TestSequentialForward(t *testing.T) {
 		}
 	}
 }
+
+// layerPanic runs f and returns the error it panics with (nil if none, or
+// if the value is not an error).
+func layerPanic(t *testing.T, f func()) (err error) {
+	t.Helper()
+	defer func() { err, _ = recover().(error) }()
+	f()
+	return nil
+}
+
+// TestLayerNamedInShapeErrors: a wrong hidden size inside a Sequential
+// names the layer, its position and its input (it used to say only
+// "linear: input [128 128] and weight [10 64] do not match"), and the
+// original *tensor.ShapeError is still found with errors.As.
+func TestLayerNamedInShapeErrors(t *testing.T) {
+	rng := tensor.NewRNG(0)
+	model := nn.NewSequential(nn.NewLinear(784, 128, rng), nn.ReLU{}, nn.NewLinear(64, 10, rng))
+	err := layerPanic(t, func() { model.Forward(tensor.Zeros(128, 784)) })
+	var le *nn.LayerError
+	var se *tensor.ShapeError
+	if !errors.As(err, &le) || !errors.As(err, &se) {
+		t.Fatalf("panic %v is not a *nn.LayerError wrapping a *tensor.ShapeError", err)
+	}
+	want := "nn: layer (2) Linear(in_features=64, out_features=10, bias=True) got input [128 128]: " +
+		"tensor: linear: mat1 and mat2 shapes cannot be multiplied (128x128 and 64x10)"
+	if !strings.HasPrefix(err.Error(), want) || le.Path != "2" || se.Op != "linear" {
+		t.Errorf("error %q (path %q, op %q), want it to start with %q", err, le.Path, se.Op, want)
+	}
+
+	// An image batch that was not flattened: the hint says how.
+	err = layerPanic(t, func() { model.Forward(tensor.Zeros(64, 1, 28, 28)) })
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "layer (0) Linear(in_features=784") || !strings.Contains(se.Hint, "x.Reshape(64, -1)") {
+		t.Errorf("unflattened batch: %v", err)
+	}
+
+	// Nested containers give the path as NamedParameters spells it; a
+	// Linear called directly names itself.
+	inner := nn.NewSequential(nn.NewLinear(3, 4, rng), nn.NewLinear(5, 2, rng))
+	err = layerPanic(t, func() { nn.NewSequential(nn.ReLU{}, inner).Forward(tensor.Zeros(2, 3)) })
+	if !errors.As(err, &le) || le.Path != "1.1" || fmt.Sprint(le.Input) != "[2 4]" {
+		t.Errorf("nested: %v", err)
+	}
+	err = layerPanic(t, func() { inner.Layers[1].Forward(tensor.Zeros(2, 3)) })
+	if !errors.As(err, &le) || le.Path != "" || !strings.HasPrefix(err.Error(), "nn: Linear(in_features=5, out_features=2, bias=True) got input [2 3]: ") {
+		t.Errorf("direct: %v", err)
+	}
+
+	// Through a user module holding its layers in a []Module field, the
+	// path follows the field names.
+	sm := &SliceModel{Layers: []nn.Module{nn.NewLinear(3, 4, rng), nn.ReLU{}, nn.NewLinear(5, 2, rng)}}
+	err = layerPanic(t, func() { nn.NewSequential(sm).Forward(tensor.Zeros(2, 3)) })
+	if !errors.As(err, &le) || le.Path != "0.Layers.2" || !strings.HasPrefix(err.Error(), "nn: layer (0.Layers.2) Linear(in_features=5") {
+		t.Errorf("through a user module: %v", err)
+	}
+
+	// Panics that are not errors pass through unchanged.
+	defer func() {
+		if r := recover(); r != "not an error" {
+			t.Errorf("recovered %v, want the original panic", r)
+		}
+	}()
+	nn.NewSequential(panicky{}).Forward(tensor.Zeros(1))
+}
+
+type panicky struct{}
+
+func (panicky) Forward(*tensor.Tensor) *tensor.Tensor { panic("not an error") }

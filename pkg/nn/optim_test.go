@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/fastgo/fastgo/pkg/nn"
@@ -206,3 +207,36 @@ func TestTrainingLearns(t *testing.T) {
 type lowercase struct{ l1, l2 *nn.Linear }
 
 func (m *lowercase) Forward(x *tensor.Tensor) *tensor.Tensor { return m.l2.Forward(m.l1.Forward(x)) }
+
+// TestSGDCheckZeroGrad: with the check on, a Step on gradients not zeroed
+// since the previous Step (a forgotten ZeroGrad, or a Runner callback
+// whose AfterStep returned true) panics in GradCheckPanic mode; zeroing by
+// any means (the optimizer's, the tensor's, Zero on the Grad view) passes.
+func TestSGDCheckZeroGrad(t *testing.T) {
+	rng := tensor.NewRNG(0)
+	lin := nn.NewLinear(3, 2, rng)
+	x := tensor.Rand(rng, 4, 3)
+	opt := nn.NewSGD(nn.Parameters(lin), 0.1).CheckZeroGrad(nn.GradCheckPanic)
+	step := func() {
+		lin.Forward(x).Sum().Backward()
+		opt.Step()
+	}
+	zeroings := []func(){
+		opt.ZeroGrad,
+		func() { lin.Weight.ZeroGrad(); lin.Bias.ZeroGrad() },
+		func() { lin.Weight.Grad().Zero(); lin.Bias.Grad().Zero() },
+	}
+	step()
+	for _, zero := range zeroings {
+		zero()
+		step()
+	}
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "not zeroed since the previous Step") || !strings.Contains(msg, "AfterStep returns true") {
+			t.Errorf("forgotten ZeroGrad: panic %q", msg)
+		}
+	}()
+	step() // no ZeroGrad before it
+	t.Error("a Step on stale gradients did not panic")
+}

@@ -14,13 +14,6 @@ import (
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
 
-// graphNode is what Graph reads of a tensor: the op that made it and the
-// op's inputs.
-type graphNode interface {
-	GradFn() string
-	GraphInputs() []*tensor.Tensor
-}
-
 // Graph draws the backward graph of root as SVG, as pytorchviz's make_dot
 // does for a PyTorch tensor: a grey box per op, labelled with the name of
 // its backward node (t.GradFn(), "MmBackward0") and its output's shape; a
@@ -32,7 +25,7 @@ type graphNode interface {
 // names labels tensors (parameters, typically, from nn.NamedParameters;
 // the root, "loss"); it may be nil. Draw before Backward releases the graph
 // (or Backward with tensor.RetainGraph()): an op whose inputs were released
-// is drawn alone, marked "(released)".
+// is drawn alone, marked "(released by Backward)".
 //
 // The layout is Graphviz's: Graph runs its dot program, which the set-up
 // installs (Debian's graphviz package), and returns an error naming the
@@ -79,9 +72,6 @@ func graphDOT(root *tensor.Tensor, names map[*tensor.Tensor]string) (string, err
 	if root == nil {
 		return "", errors.New("plotting: Graph: nil tensor")
 	}
-	if _, ok := any(root).(graphNode); !ok {
-		return "", errors.New("plotting: Graph: this build's tensor package records no op names (GradFn, GraphInputs)")
-	}
 	var b strings.Builder
 	b.WriteString("digraph {\n")
 	b.WriteString("\tgraph [size=\"12,12\" ranksep=0.3 nodesep=0.25]\n")
@@ -96,8 +86,7 @@ func graphDOT(root *tensor.Tensor, names map[*tensor.Tensor]string) (string, err
 		}
 		id := "n" + strconv.Itoa(len(ids))
 		ids[t] = id
-		n := any(t).(graphNode)
-		op := n.GradFn()
+		op := t.GradFn()
 		if op == "" { // a leaf
 			fill := "white"
 			if t.RequiresGrad() {
@@ -110,9 +99,9 @@ func graphDOT(root *tensor.Tensor, names map[*tensor.Tensor]string) (string, err
 		if name := names[t]; name != "" && t != root {
 			lines = append([]string{name}, lines...)
 		}
-		inputs := n.GraphInputs()
+		inputs := t.GraphInputs()
 		if inputs == nil {
-			lines = append(lines, "(released)")
+			lines = append(lines, "(released by Backward)")
 		}
 		fmt.Fprintf(&b, "\t%s [label=%s]\n", id, dotString(strings.Join(lines, "\n")))
 		for _, in := range inputs {
@@ -124,7 +113,7 @@ func graphDOT(root *tensor.Tensor, names map[*tensor.Tensor]string) (string, err
 		return id
 	}
 
-	if any(root).(graphNode).GradFn() == "" {
+	if root.GradFn() == "" {
 		// A leaf alone: its own box, in the root's colour.
 		fmt.Fprintf(&b, "\tn0 [label=%s fillcolor=darkolivegreen1]\n", dotString(leafLabel(root, names)))
 	} else {

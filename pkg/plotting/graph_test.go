@@ -44,9 +44,9 @@ func svgGraph(t *testing.T, svg []byte) (nodes map[string]string, edges []string
 
 // mlp is the lesson's model on a small batch: relu(x·w1 + b1)·w2 + b2, and
 // a loss on it; the parameters are named as nn.NamedParameters names them.
-func mlp() (loss, x *tensor.Tensor, names map[*tensor.Tensor]string) {
+func mlp() (loss *tensor.Tensor, names map[*tensor.Tensor]string) {
 	rng := tensor.NewRNG(1)
-	x = tensor.Randn(rng, 4, 5)
+	x := tensor.Randn(rng, 4, 5)
 	w1, b1 := tensor.Randn(rng, 5, 3).SetRequiresGrad(true), tensor.Zeros(3).SetRequiresGrad(true)
 	w2, b2 := tensor.Randn(rng, 3, 2).SetRequiresGrad(true), tensor.Zeros(2).SetRequiresGrad(true)
 	out := x.MatMul(w1).Add(b1).Relu().MatMul(w2).Add(b2)
@@ -55,21 +55,12 @@ func mlp() (loss, x *tensor.Tensor, names map[*tensor.Tensor]string) {
 		w1: "layers.0.weight", b1: "layers.0.bias", w2: "layers.2.weight", b2: "layers.2.bias",
 		x: "xb", loss: "loss",
 	}
-	return loss, x, names
-}
-
-// requireOpNames skips until pkg/tensor records op names.
-func requireOpNames(t *testing.T, x *tensor.Tensor) {
-	t.Helper()
-	if _, ok := any(x).(graphNode); !ok {
-		t.Skip("pkg/tensor does not record op names yet")
-	}
+	return loss, names
 }
 
 func TestGraph(t *testing.T) {
 	needDot(t)
-	loss, x, names := mlp()
-	requireOpNames(t, x)
+	loss, names := mlp()
 	svg, err := Graph(loss, names)
 	if err != nil {
 		t.Fatal(err)
@@ -83,19 +74,18 @@ func TestGraph(t *testing.T) {
 	seen := map[*tensor.Tensor]string{}
 	var walk func(v *tensor.Tensor) string
 	walk = func(v *tensor.Tensor) string {
-		n := any(v).(graphNode)
 		var label string
-		if n.GradFn() == "" {
+		if v.GradFn() == "" {
 			label = names[v] + "\n" + shapeString(v.Shape())
 		} else {
-			label = n.GradFn() + "\n" + shapeString(v.Shape())
+			label = v.GradFn() + "\n" + shapeString(v.Shape())
 		}
 		if _, ok := seen[v]; ok {
 			return label
 		}
 		seen[v] = label
 		wantLabels[label]++
-		for _, in := range n.GraphInputs() {
+		for _, in := range v.GraphInputs() {
 			wantEdges = append(wantEdges, walk(in)+" -> "+label)
 		}
 		return label
@@ -146,7 +136,6 @@ func TestGraph(t *testing.T) {
 func TestGraphLeafAndNames(t *testing.T) {
 	needDot(t)
 	w := tensor.Zeros(2, 2).SetRequiresGrad(true)
-	requireOpNames(t, w)
 	// A leaf alone is one box; a name with DOT's special characters is kept.
 	svg, err := Graph(w, map[*tensor.Tensor]string{w: `w "quoted" \ back`})
 	if err != nil {
@@ -189,8 +178,7 @@ func TestGraphDotError(t *testing.T) {
 
 func TestShowGraphWritesFileOutsideNotebook(t *testing.T) {
 	needDot(t)
-	loss, x, names := mlp()
-	requireOpNames(t, x)
+	loss, names := mlp()
 	dir := t.TempDir()
 	t.Setenv("FASTGO_PLOT_DIR", dir)
 	p, err := ShowGraph(loss, names)
@@ -206,5 +194,36 @@ func TestShowGraphWritesFileOutsideNotebook(t *testing.T) {
 	}
 	if nodes, _ := svgGraph(t, b); len(nodes) == 0 {
 		t.Fatal("empty graph")
+	}
+}
+
+// After Backward the graph is released: Graph still draws the root's op,
+// saying why its inputs are gone; with RetainGraph the whole graph stays.
+func TestGraphAfterBackward(t *testing.T) {
+	needDot(t)
+	for _, retain := range []bool{false, true} {
+		loss, names := mlp()
+		if retain {
+			loss.Backward(tensor.RetainGraph())
+		} else {
+			loss.Backward()
+		}
+		svg, err := Graph(loss, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes, _ := svgGraph(t, svg)
+		released := 0
+		for _, l := range nodes {
+			if strings.HasSuffix(l, "\n(released by Backward)") {
+				released++
+			}
+		}
+		if retain && (released != 0 || len(nodes) < 10) {
+			t.Errorf("RetainGraph: %d released nodes of %d: %q", released, len(nodes), nodes)
+		}
+		if !retain && (released != 1 || len(nodes) != 2) {
+			t.Errorf("released graph: nodes %q, want the root's op (released) and the loss", nodes)
+		}
 	}
 }

@@ -30,6 +30,18 @@ func TestNotebookChild(t *testing.T) {
 	if p, err := Table(squareImage(2, 2, 0, 1, 0, 1)).Show(); p != "" || err != nil {
 		t.Fatalf("Table.Show in a notebook: %q, %v", p, err)
 	}
+	if canDrawGraphs() {
+		loss, names := mlp()
+		if p, err := ShowGraph(loss, names); p != "" || err != nil {
+			t.Fatalf("ShowGraph in a notebook: %q, %v", p, err)
+		}
+	}
+}
+
+// canDrawGraphs says whether Graph can run here (Graphviz installed).
+func canDrawGraphs() bool {
+	_, err := exec.LookPath("dot")
+	return err == nil
 }
 
 // TestShowInNotebook plays GoNB's side of the named-pipe protocol (as its
@@ -100,8 +112,12 @@ func TestShowInNotebook(t *testing.T) {
 	if !strings.Contains(out.String(), "PASS") || strings.Contains(out.String(), "SKIP") {
 		t.Fatalf("the child did not run:\n%s", out.String())
 	}
-	if len(msgs) != 2 {
-		t.Fatalf("%d display messages, want 2 (PNG, HTML)", len(msgs))
+	want := 2
+	if canDrawGraphs() {
+		want = 3
+	}
+	if len(msgs) != want {
+		t.Fatalf("%d display messages, want %d (PNG, HTML, and SVG when Graph can run)", len(msgs), want)
 	}
 	b, ok := msgs[0].Data[protocol.MIMEImagePNG].([]byte)
 	if !ok {
@@ -112,6 +128,12 @@ func TestShowInNotebook(t *testing.T) {
 	}
 	if h, _ := msgs[1].Data[protocol.MIMETextHTML].(string); !strings.Contains(h, "<table") {
 		t.Fatalf("second message is not the table: %v", keys(msgs[1]))
+	}
+	if want == 3 {
+		svg, _ := msgs[2].Data[protocol.MIMEImageSVG].(string)
+		if nodes, _ := svgGraph(t, []byte(svg)); len(nodes) == 0 {
+			t.Fatalf("third message is not the graph: %v", keys(msgs[2]))
+		}
 	}
 	if es, _ := os.ReadDir(outDir); len(es) != 0 {
 		t.Fatalf("Show wrote files in a notebook: %v", es)

@@ -140,8 +140,9 @@ func ColLabels(names []string) Option {
 
 // Highlight outlines the Table cells (rows[k], cols[k]), the cells that
 // PyTorch's advanced indexing t[rows, cols] picks:
-// Highlight([]int{0, 1, 2}, []int{5, 0, 4}) marks sm_pred[[0,1,2],[5,0,4]].
-// Several Highlight options add up.
+// Highlight([]int{0, 1, 2}, []int{5, 0, 4}) marks sm_pred[[0,1,2],[5,0,4]],
+// and Highlight(rows.Ints(), cols.Ints()) the cells t.Index(rows, cols)
+// picks. Several Highlight options add up.
 func Highlight(rows, cols []int) Option {
 	if len(rows) != len(cols) {
 		panic(fmt.Sprintf("plotting: Highlight: %d rows and %d columns; want one column per row", len(rows), len(cols)))

@@ -35,8 +35,8 @@ func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 // should compute, and returns t (so it chains after a constructor). Int
 // tensors cannot require gradients.
 func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
-	if t.backward != nil {
-		panic(fmt.Sprintf("tensor: SetRequiresGrad: tensor of shape %v is the result of an operation, not a leaf; use Detach first", t.shape))
+	if t.op != "" {
+		panic(fmt.Sprintf("tensor: SetRequiresGrad: tensor of shape %v (grad_fn=<%s>) is the result of an operation, not a leaf; use Detach first", t.shape, t.op))
 	}
 	if on && t.dtype == Int {
 		panic(fmt.Sprintf("tensor: SetRequiresGrad: Int tensor of shape %v cannot require gradients (use Float)", t.shape))
@@ -46,12 +46,31 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 }
 
 // IsLeaf reports whether t was created directly rather than by a recorded
-// operation.
-func (t *Tensor) IsLeaf() bool { return t.backward == nil }
+// operation (PyTorch's is_leaf). A result stays a non-leaf after Backward
+// releases its graph.
+func (t *Tensor) IsLeaf() bool { return t.op == "" }
+
+// GradFn returns the PyTorch name of the backward node that made t
+// ("AddBackward0", "MmBackward0", "NllLossBackward0", ...), or "" for a leaf
+// or a tensor computed without gradient recording. The names follow
+// PyTorch 2.x's grad_fn class names; see the package documentation for the
+// ops whose name differs.
+func (t *Tensor) GradFn() string { return t.op }
+
+// GraphInputs returns the tensors t's op was recorded on, in argument
+// order, for walking or drawing the backward graph; nil for a leaf and for
+// a node whose graph Backward released. The slice is a copy.
+func (t *Tensor) GraphInputs() []*Tensor {
+	if len(t.inputs) == 0 {
+		return nil
+	}
+	return append([]*Tensor(nil), t.inputs...)
+}
 
 // Grad returns the accumulated gradient of t, with t's shape, or nil if no
-// backward pass has reached t. The returned tensor shares the gradient
-// buffer: later Backward calls add into it.
+// backward pass has reached t. The returned tensor is a view of the
+// gradient buffer: it shows every later change (Backward adding into it,
+// ZeroGrad clearing it). Reading it changes nothing.
 //
 // Only leaves keep their gradient: Backward releases the gradient buffers of
 // intermediate results (as PyTorch does unless retain_grad is used).
@@ -59,23 +78,26 @@ func (t *Tensor) Grad() *Tensor {
 	if t.grad == nil {
 		return nil
 	}
-	if !t.gradOK {
-		clear(t.grad)
-		t.gradOK = true
-	}
-	if t.gradT == nil || len(t.grad) == 0 || &t.gradT.data[0] != &t.grad[0] {
+	if t.gradT == nil {
 		t.gradT = newTensor(t.grad, t.shape, Float32)
+		t.gradT.gradOf = t
 	}
 	return t.gradT
 }
 
-// ZeroGrad resets t's gradient to zero. It keeps the buffer but clears it
-// lazily: the next backward pass overwrites it instead of adding, which
-// saves a pass over memory per parameter and step. A tensor obtained from
-// Grad before ZeroGrad must be fetched again to read the zeros.
+// ZeroGrad sets t's gradient to zero, in place: a view obtained from Grad
+// before shows the zeros. Call it (or the optimizer's ZeroGrad) before each
+// training step, since Backward adds into the gradient.
 func (t *Tensor) ZeroGrad() {
-	t.gradOK = false
+	clear(t.grad)
+	t.zeroed++
 }
+
+// GradZeroCount returns how many times t's gradient has been zeroed: by
+// ZeroGrad, or by Zero or Fill on the view Grad returns. An optimizer can
+// tell from it whether the gradients were reset since its last Step (see
+// pkg/nn's SGD option CheckZeroGrad).
+func (t *Tensor) GradZeroCount() uint64 { return t.zeroed }
 
 // AccumulateGrad adds g (t's shape, flattened) into t's gradient buffer,
 // allocating it on first use. It does nothing if t does not require
@@ -86,148 +108,169 @@ func (t *Tensor) AccumulateGrad(g []float32) {
 		return
 	}
 	if len(g) != len(t.data) {
-		panic(fmt.Sprintf("tensor: AccumulateGrad: gradient of %d values for a tensor of shape %v", len(g), t.shape))
+		panic(shapeErr("AccumulateGrad", "", "a gradient of %d values for a tensor of shape %v (%d elements)", len(g), t.shape, len(t.data)).with(t.shape))
 	}
-	dst, ok := t.gradBuf()
-	if ok {
-		addTo(dst, g)
-	} else {
-		copy(dst, g)
-	}
+	addTo(t.gradAcc(), g)
 }
 
-// gradBuf returns t's gradient buffer, allocating it if needed, and whether
-// it holds valid values. If ok is false the caller must overwrite every
-// element. Either way the buffer counts as valid afterwards.
-func (t *Tensor) gradBuf() (g []float32, ok bool) {
+// gradAcc returns t's gradient buffer for a backward closure to add into,
+// allocating it zeroed on first use. Leaves keep theirs for good;
+// intermediate results take theirs from the pool and give it back when
+// Backward finishes.
+func (t *Tensor) gradAcc() []float32 {
 	if t.grad == nil {
-		if t.backward == nil {
-			t.grad = make([]float32, len(t.data)) // leaves keep theirs
+		if t.op == "" {
+			t.grad = make([]float32, len(t.data))
 		} else {
 			t.grad = getBuf(len(t.data))
+			clear(t.grad)
 		}
-		t.gradOK = false
 	}
-	ok = t.gradOK
-	t.gradOK = true
-	return t.grad, ok
+	return t.grad
 }
 
-// gradAcc returns t's gradient buffer ready for adding into (cleared if it
-// held stale values).
-func (t *Tensor) gradAcc() []float32 {
-	g, ok := t.gradBuf()
-	if !ok {
-		clear(g)
+// needsGrad reports whether an op on inputs must record a graph: gradient
+// recording is on and some input requires gradients.
+func needsGrad(inputs ...*Tensor) bool {
+	if noGradDepth.Load() != 0 {
+		return false
 	}
-	return g
+	for _, x := range inputs {
+		if x != nil && x.requiresGrad {
+			return true
+		}
+	}
+	return false
 }
 
-// needs1 reports whether an op on a must record a graph.
-func needs1(a *Tensor) bool { return a.requiresGrad && noGradDepth.Load() == 0 }
-
-// needs2 reports whether an op on a and b must record a graph.
-func needs2(a, b *Tensor) bool {
-	return (a.requiresGrad || b.requiresGrad) && noGradDepth.Load() == 0
-}
-
-// record1 attaches the backward closure of a unary op to out.
-func record1(out *Tensor, back func(g []float32), a *Tensor) *Tensor {
+// record makes out the result of the op named op (its PyTorch backward
+// name) on inputs: back receives ∂L/∂out and adds ∂L/∂x into x.gradAcc()
+// for every input x that requires gradients (nil inputs are dropped). It
+// panics if an input's graph was released by an earlier Backward. It
+// returns out.
+func record(out *Tensor, op string, back func(g []float32), inputs ...*Tensor) *Tensor {
+	n := 0
+	for _, x := range inputs {
+		if x == nil {
+			continue
+		}
+		if x.released {
+			panic(releasedError(op, x))
+		}
+		n++
+	}
+	if n <= len(out.in2) {
+		out.inputs = out.in2[:0] // unary and binary ops allocate no slice
+	} else {
+		out.inputs = make([]*Tensor, 0, n)
+	}
+	for _, x := range inputs {
+		if x != nil {
+			out.inputs = append(out.inputs, x)
+		}
+	}
 	out.requiresGrad = true
-	out.in2[0] = a
-	out.inputs = out.in2[:1]
+	out.op = op
 	out.backward = back
 	return out
 }
 
-// record2 attaches the backward closure of a binary op to out.
-func record2(out *Tensor, back func(g []float32), a, b *Tensor) *Tensor {
-	out.requiresGrad = true
-	out.in2[0], out.in2[1] = a, b
-	out.inputs = out.in2[:2]
-	out.backward = back
-	return out
-}
-
-// recordN attaches the backward closure of an op with many inputs to out.
-func recordN(out *Tensor, back func(g []float32), ins []*Tensor) *Tensor {
-	out.requiresGrad = true
-	out.inputs = append([]*Tensor(nil), ins...)
-	out.backward = back
-	return out
-}
-
-// NewOp makes out the result of a custom differentiable operation on inputs,
-// for fused kernels written outside this package (pkg/nn's cross entropy).
-// Compute out's values first, then call NewOp with a backward function that
-// receives the gradient of the loss with respect to out and adds each
-// input's gradient with AccumulateGrad. If no input requires gradients, or
-// inside NoGrad, nothing is recorded. NewOp returns out.
-func NewOp(out *Tensor, backward func(gradOut *Tensor), inputs ...*Tensor) *Tensor {
-	need := false
-	for _, in := range inputs {
-		need = need || in.requiresGrad
+// releasedError is the panic value for using x, whose graph an earlier
+// Backward released: recording op on it, or (op "") backward through it.
+func releasedError(op string, x *Tensor) error {
+	fix := "Recompute it with a new forward pass, use x.Detach() to reuse its values as a constant, " +
+		"or pass tensor.RetainGraph() to the first Backward to keep the graph"
+	if op == "" {
+		return fmt.Errorf("tensor: trying to backward through the graph a second time: a tensor in it (shape %v, grad_fn=<%s>) "+
+			"was already released by an earlier Backward. %s", x.shape, x.op, fix)
 	}
-	if !need || !GradEnabled() {
+	return fmt.Errorf("tensor: trying to record %s on a tensor (shape %v, grad_fn=<%s>) whose graph was already released by an earlier Backward. %s",
+		op, x.shape, x.op, fix)
+}
+
+// NewOp makes out the result of a custom differentiable operation named op
+// on inputs, for fused kernels written outside this package (pkg/nn's cross
+// entropy). Compute out's values first, then call NewOp with the op's
+// PyTorch-style backward name (what GradFn and printing show, such as
+// "NllLossBackward0") and a backward function that receives the gradient
+// of the loss with respect to out and adds each input's gradient with
+// AccumulateGrad. If no input requires gradients, or inside NoGrad,
+// nothing is recorded. NewOp returns out.
+func NewOp(out *Tensor, op string, backward func(gradOut *Tensor), inputs ...*Tensor) *Tensor {
+	if !needsGrad(inputs...) {
 		return out
 	}
-	if out.backward != nil || out.requiresGrad {
-		panic(fmt.Sprintf("tensor: NewOp: output of shape %v already belongs to a graph; pass a fresh tensor", out.shape))
+	if out.op != "" || out.requiresGrad {
+		panic(fmt.Sprintf("tensor: NewOp %s: output of shape %v already belongs to a graph; pass a fresh tensor", op, out.shape))
 	}
 	shape := out.shape
-	return recordN(out, func(g []float32) { backward(newTensor(g, shape, Float32)) }, inputs)
+	return record(out, op, func(g []float32) {
+		// A copy: the caller's function may keep gradOut, and g's
+		// storage goes back to the pool after the pass.
+		backward(newTensor(append([]float32(nil), g...), shape, Float32))
+	}, inputs...)
 }
 
 var visitEpoch atomic.Uint64
+
+// BackwardOption changes how Backward runs (see RetainGraph).
+type BackwardOption func(*backwardConfig)
+
+type backwardConfig struct{ retain bool }
+
+// RetainGraph keeps the graph after Backward (PyTorch's retain_graph=True),
+// so that a second Backward may go through it again or new operations may
+// be recorded on its intermediate results. Gradients of intermediate
+// results are still released after each pass.
+func RetainGraph() BackwardOption { return func(c *backwardConfig) { c.retain = true } }
 
 // Backward computes the gradient of the scalar t with respect to every leaf
 // that requires gradients, adding it into their Grad (gradients accumulate
 // over calls, as in PyTorch; use ZeroGrad between steps).
 //
 // Afterwards the graph under t is released: intermediate results drop their
-// backward closures and gradient buffers (reused by later passes) and no
-// longer require gradients (used again, they are constants), so a second
-// Backward through the same graph panics; recompute the forward pass.
-func (t *Tensor) Backward() {
-	t.checkNotFreed()
-	if !t.requiresGrad {
-		panic(fmt.Sprintf("tensor: Backward: tensor of shape %v does not require grad (no input had SetRequiresGrad(true), or it was computed inside NoGrad)", t.shape))
-	}
+// backward closures and gradient buffers. Their values stay readable (Item,
+// Data, printing, and any op under NoGrad), but a second Backward through
+// them, or an op recorded on them with gradients on, panics; recompute the
+// forward pass, Detach what you want to reuse as a constant, or pass
+// RetainGraph() to keep the graph.
+func (t *Tensor) Backward(opts ...BackwardOption) {
+	t.checkBackward("Backward")
 	if len(t.data) != 1 {
-		panic(fmt.Sprintf("tensor: Backward: tensor of shape %v is not a scalar; use BackwardWith(grad) to give the output gradient", t.shape))
+		panic(shapeErr("Backward", "use BackwardWith(grad) to give the gradient of a non-scalar output, or reduce it first (Sum, Mean)",
+			"grad can be implicitly created only for scalar outputs, got a tensor of shape %v", t.shape).with(t.shape))
 	}
 	var one [1]float32
 	one[0] = 1
-	t.backwardWith(one[:])
+	t.backwardWith(one[:], opts)
 }
 
 // BackwardWith is Backward for a non-scalar t: grad is the gradient of the
 // final quantity with respect to t and must have t's shape.
-func (t *Tensor) BackwardWith(grad *Tensor) {
-	t.checkNotFreed()
-	if !t.requiresGrad {
-		panic(fmt.Sprintf("tensor: BackwardWith: tensor of shape %v does not require grad (no input had SetRequiresGrad(true), or it was computed inside NoGrad)", t.shape))
-	}
+func (t *Tensor) BackwardWith(grad *Tensor, opts ...BackwardOption) {
+	t.checkBackward("BackwardWith")
 	if !grad.shape.Equal(t.shape) {
-		panic(fmt.Sprintf("tensor: BackwardWith: gradient of shape %v for a tensor of shape %v", grad.shape, t.shape))
+		panic(shapeErr("BackwardWith", "", "gradient of shape %v for a tensor of shape %v", grad.shape, t.shape).with(grad.shape, t.shape))
 	}
-	t.backwardWith(grad.data)
+	t.backwardWith(grad.data, opts)
 }
 
-func (t *Tensor) checkNotFreed() {
-	if t.freed {
-		panic(fmt.Sprintf("tensor: Backward: the graph under this tensor (shape %v) was already released by an earlier Backward; recompute the forward pass", t.shape))
+func (t *Tensor) checkBackward(op string) {
+	if t.released {
+		panic(releasedError("", t))
+	}
+	if !t.requiresGrad {
+		panic(fmt.Sprintf("tensor: %s: tensor of shape %v does not require grad and has no grad_fn (no input had SetRequiresGrad(true), or it was computed inside NoGrad)", op, t.shape))
 	}
 }
 
-func (t *Tensor) backwardWith(g0 []float32) {
-	order := topoSort(t)
-	root, ok := t.gradBuf()
-	if ok {
-		addTo(root, g0)
-	} else {
-		copy(root, g0)
+func (t *Tensor) backwardWith(g0 []float32, opts []BackwardOption) {
+	var cfg backwardConfig
+	for _, o := range opts {
+		o(&cfg)
 	}
+	order := topoSort(t) // panics, changing nothing, if the graph was released
+	addTo(t.gradAcc(), g0)
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		if n.backward != nil && n.grad != nil {
@@ -235,24 +278,25 @@ func (t *Tensor) backwardWith(g0 []float32) {
 		}
 	}
 	for _, n := range order {
-		if n.backward == nil {
-			continue
+		if n.op == "" {
+			continue // leaves keep their gradient
 		}
 		if n.grad != nil {
-			putBuf(n.grad)
-			n.grad, n.gradOK, n.gradT = nil, false, nil
+			putBuf(n.grad) // nobody outside the engine holds it (NewOp passes a copy)
+			n.grad, n.gradT = nil, nil
 		}
-		n.backward = nil
-		n.in2 = [2]*Tensor{}
-		n.inputs = nil
-		n.freed = true
-		n.requiresGrad = false // from now on a constant in any new graph
+		if !cfg.retain {
+			n.backward = nil
+			n.in2 = [2]*Tensor{}
+			n.inputs = nil
+			n.released = true
+		}
 	}
 }
 
 // topoSort returns the nodes that require grad reachable from t, each after
 // all of its inputs (iterative depth-first search; deep graphs do not grow
-// the goroutine stack).
+// the goroutine stack). It panics if the walk reaches a released node.
 func topoSort(t *Tensor) []*Tensor {
 	mark := visitEpoch.Add(1)
 	type frame struct {
@@ -268,7 +312,10 @@ func topoSort(t *Tensor) []*Tensor {
 		if f.i < len(f.n.inputs) {
 			in := f.n.inputs[f.i]
 			f.i++
-			if in != nil && in.requiresGrad && in.visit != mark {
+			if in.requiresGrad && in.visit != mark {
+				if in.released {
+					panic(releasedError("", in))
+				}
 				in.visit = mark
 				stack = append(stack, frame{in, 0})
 			}

@@ -6,6 +6,13 @@ import (
 	"testing"
 )
 
+// asError returns a recovered panic value as an error (nil if it is not
+// one), for errors.As.
+func asError(r any) error {
+	err, _ := r.(error)
+	return err
+}
+
 // mustPanic runs f and checks that it panics with a message containing
 // every one of want.
 func mustPanic(t *testing.T, name string, f func(), want ...string) {
@@ -18,6 +25,9 @@ func mustPanic(t *testing.T, name string, f func(), want ...string) {
 			return
 		}
 		msg, _ := r.(string)
+		if err, ok := r.(error); ok {
+			msg = err.Error()
+		}
 		for _, w := range want {
 			if !strings.Contains(msg, w) {
 				t.Errorf("%s: panic %q does not mention %q", name, msg, w)
@@ -116,27 +126,27 @@ func TestNoGradAndDetach(t *testing.T) {
 
 func TestBackwardErrors(t *testing.T) {
 	w := randT(1, 3).SetRequiresGrad(true)
-	mustPanic(t, "non-scalar", func() { w.MulScalar(2).Backward() }, "not a scalar", "[3]", "BackwardWith")
+	mustPanic(t, "non-scalar", func() { w.MulScalar(2).Backward() }, "only for scalar outputs", "[3]", "BackwardWith")
 	mustPanic(t, "no grad", func() { randT(1, 3).Sum().Backward() }, "does not require grad")
 	loss := w.Sum()
 	loss.Backward()
-	mustPanic(t, "twice", func() { loss.Backward() }, "already released")
+	mustPanic(t, "twice", func() { loss.Backward() }, "already released", "RetainGraph")
 	mustPanic(t, "bad grad shape", func() { w.MulScalar(2).BackwardWith(Ones(4)) }, "[4]", "[3]")
 	mustPanic(t, "int requires grad", func() { Arange(3).SetRequiresGrad(true) }, "Int")
 	mustPanic(t, "non-leaf", func() { w.MulScalar(1).SetRequiresGrad(true) }, "not a leaf")
 }
 
 func TestShapeErrors(t *testing.T) {
-	mustPanic(t, "matmul", func() { Zeros(64, 784).MatMul(Zeros(50, 10)) }, "matmul", "[64 784]", "[50 10]", "cannot be multiplied")
+	mustPanic(t, "matmul", func() { Zeros(64, 784).MatMul(Zeros(50, 10)) }, "matmul", "(64x784 and 50x10)", "cannot be multiplied")
 	mustPanic(t, "add", func() { Zeros(3, 4).Add(Zeros(3)) }, "add", "[3 4]", "[3]")
-	mustPanic(t, "linear", func() { Linear(Zeros(2, 3), Zeros(4, 5), nil) }, "linear", "[2 3]", "[4 5]")
+	mustPanic(t, "linear", func() { Linear(Zeros(2, 3), Zeros(4, 5), nil) }, "linear", "(2x3 and 5x4)", "in_features=5")
 	mustPanic(t, "linear bias", func() { Linear(Zeros(2, 3), Zeros(4, 3), Zeros(5)) }, "bias", "[5]")
-	mustPanic(t, "reshape", func() { Zeros(3, 4).Reshape(5, -1) }, "reshape", "[5 -1]", "[3 4]")
+	mustPanic(t, "reshape", func() { Zeros(3, 4).Reshape(5, -1) }, "reshape", "[5, -1]", "size 12")
 	mustPanic(t, "new", func() { New(make([]float32, 5), 2, 3) }, "New", "[2 3]")
 	mustPanic(t, "index", func() { Zeros(3, 2).IndexSelect(FromInts([]int{3})) }, "index_select", "3", "[3 2]")
 	mustPanic(t, "index not int", func() { Zeros(3, 2).IndexSelect(New([]float32{0.5})) }, "not an integer")
-	mustPanic(t, "gather", func() { Zeros(3, 2).Gather(Arange(3), FromInts([]int{0, 2, 1})) }, "gather", "2")
-	mustPanic(t, "dim", func() { Zeros(3, 2).SumDim(2, false) }, "sum", "dimension 2", "[3 2]")
+	mustPanic(t, "gather", func() { Zeros(3, 2).Index(Arange(3), FromInts([]int{0, 2, 1})) }, "index", "2")
+	mustPanic(t, "dim", func() { Zeros(3, 2).SumDim(2, false) }, "sum", "out of range", "[-2, 1]", "got 2")
 	mustPanic(t, "stack", func() { Stack([]*Tensor{Zeros(2), Zeros(3)}) }, "stack", "[3]", "[2]")
 	mustPanic(t, "cat", func() { Cat([]*Tensor{Zeros(2, 2), Zeros(3, 3)}, 0) }, "cat", "[3 3]")
 	mustPanic(t, "item", func() { Zeros(2).Item() }, "Item", "[2]")
@@ -379,10 +389,10 @@ func TestReluKinks(t *testing.T) {
 		t.Errorf("relu grad %s", got)
 	}
 	y := New([]float32{0.5, 1, 1.5}).SetRequiresGrad(true)
-	out := y.Maximum(1)
+	out := y.ClampMin(1)
 	out.BackwardWith(Ones(3))
-	if got := out.String() + " " + y.Grad().String(); got != "tensor([1.0000, 1.0000, 1.5000]) tensor([0., 0., 1.])" {
-		t.Errorf("maximum: %s", got)
+	if got := out.String() + " " + y.Grad().String(); got != "tensor([1.0000, 1.0000, 1.5000], grad_fn=<ClampMinBackward0>) tensor([0., 0., 1.])" {
+		t.Errorf("clamp_min: %s", got)
 	}
 }
 
@@ -437,19 +447,29 @@ func TestSmallAccessors(t *testing.T) {
 }
 
 // TestReuseAfterBackward uses an intermediate result, whose graph was
-// released by a first Backward, in a new computation: it acts as a
-// constant, and gradients still reach the parameters of the new graph.
+// released by a first Backward, in a new computation: with gradients on
+// that panics (it used to act silently as a constant); under NoGrad, or
+// detached, its values serve as before.
 func TestReuseAfterBackward(t *testing.T) {
 	w := New([]float32{2, 3}).SetRequiresGrad(true)
 	h := w.MulScalar(2)
 	h.Sum().Backward()
 	w.ZeroGrad()
 	v := New([]float32{1, 1}).SetRequiresGrad(true)
-	h.Mul(v).Sum().Backward()
+	mustPanic(t, "record on released", func() { h.Mul(v) }, "MulBackward0", "already released", "Detach", "RetainGraph")
+	h.Detach().Mul(v).Sum().Backward()
 	if got := v.Grad().String(); got != "tensor([4., 6.])" {
 		t.Errorf("v grad %s", got)
 	}
 	if got := w.Grad().String(); got != "tensor([0., 0.])" {
-		t.Errorf("w grad through a released graph: %s", got)
+		t.Errorf("w grad through a detached tensor: %s", got)
+	}
+	NoGrad(func() {
+		if got := h.Mul(v).String(); got != "tensor([4., 6.])" {
+			t.Errorf("released tensor under NoGrad: %s", got)
+		}
+	})
+	if got := h.String(); got != "tensor([4., 6.], grad_fn=<MulBackward1>)" {
+		t.Errorf("released tensor prints %s", got)
 	}
 }

@@ -155,7 +155,7 @@ func crossEntropy(logits, target *Tensor) *Tensor {
 		loss += float64(m) + math.Log(float64(s)) - float64(row[int(target.data[i])])
 	}
 	out := Scalar(float32(loss / float64(n)))
-	return NewOp(out, func(g *Tensor) {
+	return NewOp(out, "NllLossBackward0", func(g *Tensor) {
 		scale := g.data[0] / float32(n)
 		for i := 0; i < n; i++ {
 			probs[i*c+int(target.data[i])] -= 1

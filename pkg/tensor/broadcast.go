@@ -1,7 +1,5 @@
 package tensor
 
-import "fmt"
-
 // Broadcasting follows NumPy and PyTorch: shapes are aligned at their last
 // dimension; each pair of sizes must be equal or one of them 1, and the
 // result takes the larger. An operand's relation to the result decides the
@@ -21,8 +19,8 @@ const (
 	bGeneral
 )
 
-// BroadcastShapes returns the shape that a and b broadcast to, or an error
-// naming both shapes.
+// BroadcastShapes returns the shape that a and b broadcast to, or a
+// *ShapeError naming both shapes and the first dimension that differs.
 func BroadcastShapes(a, b Shape) (Shape, error) {
 	n := max(len(a), len(b))
 	out := make(Shape, n)
@@ -42,7 +40,8 @@ func BroadcastShapes(a, b Shape) (Shape, error) {
 		case db == 1:
 			out[i] = da
 		default:
-			return nil, fmt.Errorf("shapes %v and %v cannot be broadcast (dimension %d: %d vs %d)", a, b, i, da, db)
+			return nil, shapeErr("broadcast", "", "the size of tensor a (%d) must match the size of tensor b (%d) at non-singleton dimension %d (shapes %v and %v)",
+				da, db, i, a, b).with(a, b)
 		}
 	}
 	return out, nil
@@ -65,7 +64,9 @@ type bplan struct {
 func planBroadcast(op string, a, b Shape) *bplan {
 	out, err := BroadcastShapes(a, b)
 	if err != nil {
-		panic("tensor: " + op + ": " + err.Error())
+		se := err.(*ShapeError)
+		se.Op = op
+		panic(se)
 	}
 	p := &bplan{out: out, n: out.Numel()}
 	p.a = classify(a, out)
@@ -219,9 +220,11 @@ func (p *bplan) apply(k kernel, out, a, b []float32) {
 	}
 }
 
-// reduceInto adds alpha·src (result-shaped) summed down to the operand's
-// shape into dst: the gradient of broadcasting.
-func reduceInto(dst []float32, alpha float32, src []float32, o operand) {
+// sumTo adds alpha·src, a gradient of the broadcast result's shape, summed
+// back down to the operand's shape, into dst: the reverse of broadcasting
+// (PyTorch's sum_to_size). Each operand kind has its own loop; the same-
+// shape case is one vectorised axpy.
+func sumTo(dst []float32, alpha float32, src []float32, o operand) {
 	switch o.kind {
 	case bFull:
 		axpy(dst, alpha, src)
@@ -241,40 +244,26 @@ func reduceInto(dst []float32, alpha float32, src []float32, o operand) {
 	}
 }
 
-// gradOperand adds alpha·reduce(src) into x's gradient (src result-shaped).
-func gradOperand(x *Tensor, o operand, alpha float32, src []float32) {
-	if !x.requiresGrad {
-		return
+// gradSumTo adds alpha·g, summed back to x's shape (operand o of the
+// broadcast), into x's gradient; nothing if x needs no gradient. Every
+// broadcasting op's backward ends here.
+func gradSumTo(x *Tensor, o operand, alpha float32, g []float32) {
+	if x.requiresGrad {
+		sumTo(x.gradAcc(), alpha, g, o)
 	}
-	dst, ok := x.gradBuf()
-	if !ok {
-		if o.kind == bFull && alpha == 1 {
-			copy(dst, src)
-			return
-		}
-		clear(dst)
-	}
-	reduceInto(dst, alpha, src, o)
 }
 
-// gradOperandOf is gradOperand for a contribution that must first be
-// computed: fill writes the result-shaped contribution into its argument.
-// When x has the result's shape and no gradient yet, fill writes straight
-// into the gradient buffer.
-func (p *bplan) gradOperandOf(x *Tensor, o operand, alpha float32, fill func(dst []float32)) {
+// gradSumToOf is gradSumTo of k(g, y), y being the other operand (of kind
+// oy) broadcast to the result: the backward of Mul and Div, where ∂a = g·b
+// or g/b. The product is formed in a pooled scratch buffer that nothing
+// else sees.
+func (p *bplan) gradSumToOf(x *Tensor, o operand, alpha float32, k kernel, g, y []float32, oy operand) {
 	if !x.requiresGrad {
 		return
 	}
-	dst, ok := x.gradBuf()
-	if !ok && o.kind == bFull && alpha == 1 {
-		fill(dst)
-		return
-	}
-	if !ok {
-		clear(dst)
-	}
 	tmp := getBuf(p.n)
-	fill(tmp)
-	reduceInto(dst, alpha, tmp, o)
+	gp := bplan{out: p.out, n: p.n, a: operand{kind: bFull, n: p.n}, b: oy}
+	gp.apply(k, tmp, g, y)
+	sumTo(x.gradAcc(), alpha, tmp, o)
 	putBuf(tmp)
 }

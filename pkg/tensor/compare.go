@@ -22,7 +22,7 @@ func (t *Tensor) AllClose(o *Tensor, rtol, atol float32) bool {
 // equal), to say how far apart two tensors are when AllClose fails.
 func (t *Tensor) MaxAbsDiff(o *Tensor) float32 {
 	if !t.shape.Equal(o.shape) {
-		panicf("max_abs_diff: shapes %v and %v differ", t.shape, o.shape)
+		panic(shapeErr("max_abs_diff", "", "shapes %v and %v differ", t.shape, o.shape).with(t.shape, o.shape))
 	}
 	var m float64
 	for i, a := range t.data {

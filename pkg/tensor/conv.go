@@ -26,43 +26,49 @@ import "gonum.org/v1/gonum/blas"
 // where col2im adds every entry of a column back onto the pixel im2col
 // copied it from. One product per layer and step, rather than one per
 // image, keeps the BLAS calls few and large enough to run near its peak
-// (conv_kernels.go has the measurements).
+// (conv_kernels.go has the measurements). The column buffer is scratch
+// that never leaves this function: it goes back to the pool after the
+// backward pass, whose input gradient reuses it for Wᵀ·G.
 func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
-	g := convGeometry(x, w, b, stride, padding)
-	K, NP := g.c*g.kh*g.kw, g.n*g.oh*g.ow
-	cols := getBuf(K * NP) // scratch, or kept by the backward closure below
-	im2col(cols, x.data, &g)
-	y := getBuf(g.co * NP)
-	sgemm(blas.NoTrans, blas.NoTrans, g.co, NP, K, 1, w.data, max(K, 1), cols, max(NP, 1), 0, y, max(NP, 1))
-	out := newTensor(make([]float32, g.n*g.co*g.oh*g.ow), []int{g.n, g.co, g.oh, g.ow}, Float32)
+	p := newConvPlan(convGeometry(x, w, b, stride, padding))
+	K, NP, CO := p.c*p.kh*p.kw, len(p.off), p.co
+	cols := getBuf(K * NP)
+	im2col(cols, x.data, p)
+	y := getBuf(CO * NP)
+	sgemm(blas.NoTrans, blas.NoTrans, CO, NP, K, 1, w.data, max(K, 1), cols, max(NP, 1), 0, y, max(NP, 1))
+	out := newTensor(make([]float32, p.n*CO*p.oh*p.ow), []int{p.n, CO, p.oh, p.ow}, Float32)
 	var bias []float32
 	if b != nil {
 		bias = b.data
 	}
-	toNCHW(out.data, y, bias, &g)
+	toNCHW(out.data, y, bias, &p.convGeom)
 	putBuf(y)
 	if !needsGrad(x, w, b) {
 		putBuf(cols)
 		return out
 	}
 	return record(out, "ConvolutionBackward0", func(gr []float32) {
-		G := getBuf(g.co * NP)
-		fromNCHW(G, gr, &g)
+		G := getBuf(CO * NP)
+		fromNCHW(G, gr, &p.convGeom)
 		if b != nil && b.requiresGrad {
 			db := b.gradAcc()
 			for o := range db {
 				db[o] += sum(G[o*NP : (o+1)*NP])
 			}
 		}
+		if cols == nil { // a second pass through a retained graph
+			cols = getBuf(K * NP)
+			im2col(cols, x.data, p)
+		}
 		if w.requiresGrad {
-			sgemm(blas.NoTrans, blas.Trans, g.co, K, NP, 1, G, max(NP, 1), cols, max(NP, 1), 1, w.gradAcc(), max(K, 1))
+			sgemm(blas.NoTrans, blas.Trans, CO, K, NP, 1, G, max(NP, 1), cols, max(NP, 1), 1, w.gradAcc(), max(K, 1))
 		}
-		if x.requiresGrad {
-			dcols := getBuf(K * NP)
-			sgemm(blas.Trans, blas.NoTrans, K, NP, g.co, 1, w.data, max(K, 1), G, max(NP, 1), 0, dcols, max(NP, 1))
-			col2im(x.gradAcc(), dcols, &g)
-			putBuf(dcols)
+		if x.requiresGrad { // cols is free now: it receives Wᵀ·G
+			sgemm(blas.Trans, blas.NoTrans, K, NP, CO, 1, w.data, max(K, 1), G, max(NP, 1), 0, cols, max(NP, 1))
+			col2im(x.gradAcc(), cols, p)
 		}
+		putBuf(cols)
+		cols = nil
 		putBuf(G)
 	}, x, w, b)
 }
@@ -79,147 +85,32 @@ func convGeometry(x, w, b *Tensor, stride, padding int) convGeom {
 	if b != nil {
 		shapes = append(shapes, b.shape)
 	}
-	fail := func(format string, args ...any) {
-		panic(shapeErr("conv2d", shapes, format, args...))
+	fail := func(hint, format string, args ...any) {
+		panic(shapeErr("conv2d", hint, format, args...).with(shapes...))
 	}
 	if len(x.shape) != 4 {
-		fail("input %v is not a 4-D batch [N C H W] (for one image, Reshape(1, C, H, W))", x.shape)
+		fail("for one image use Reshape(1, C, H, W); for flat rows of MNIST, Reshape(-1, 1, 28, 28)",
+			"input %v is not a 4-D batch [N C H W]", x.shape)
 	}
 	if len(w.shape) != 4 {
-		fail("weight %v is not 4-D [out_channels in_channels KH KW]", w.shape)
+		fail("", "weight %v is not 4-D [out_channels in_channels KH KW]", w.shape)
 	}
 	if stride < 1 || padding < 0 {
-		fail("stride %d must be at least 1 and padding %d at least 0", stride, padding)
+		fail("", "stride %d must be at least 1 and padding %d at least 0", stride, padding)
 	}
 	g := convGeom{n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3],
 		co: w.shape[0], kh: w.shape[2], kw: w.shape[3], s: stride, p: padding}
 	if w.shape[1] != g.c {
-		fail("input %v has %d channels, weight %v expects %d", x.shape, g.c, w.shape, w.shape[1])
+		fail("", "input %v has %d channels, weight %v expects %d", x.shape, g.c, w.shape, w.shape[1])
 	}
 	if b != nil && (len(b.shape) != 1 || b.shape[0] != g.co) {
-		fail("bias %v does not match weight %v (want [%d])", b.shape, w.shape, g.co)
+		fail("", "bias %v does not match weight %v (want [%d])", b.shape, w.shape, g.co)
 	}
 	if g.kh < 1 || g.kw < 1 || g.kh > g.h+2*padding || g.kw > g.w+2*padding {
-		fail("kernel %dx%d does not fit input %v with padding %d (padded size %dx%d)",
+		fail("", "kernel %dx%d does not fit input %v with padding %d (padded size %dx%d)",
 			g.kh, g.kw, x.shape, padding, g.h+2*padding, g.w+2*padding)
 	}
 	g.oh = (g.h+2*padding-g.kh)/stride + 1
 	g.ow = (g.w+2*padding-g.kw)/stride + 1
 	return g
-}
-
-// validCols returns the output columns [lo, hi) whose input column
-// x·s + j − p for kernel column j lies inside the image (the rest read
-// padding).
-func (g *convGeom) validCols(j int) (lo, hi int) {
-	if d := g.p - j; d > 0 {
-		lo = min(g.ow, (d+g.s-1)/g.s)
-	}
-	if last := g.w - 1 + g.p - j; last >= 0 {
-		hi = min(g.ow, last/g.s+1)
-	}
-	return lo, max(lo, hi)
-}
-
-// im2col fills cols [C·KH·KW, N·OH·OW]: row (c,i,j), column (n,y,x) holds
-// xpad[n, c, y·s+i, x·s+j]. Each row is written in runs of OW that read
-// one image row, so the loop is a copy for stride 1.
-func im2col(cols, x []float32, g *convGeom) {
-	hw, NP := g.h*g.w, g.n*g.oh*g.ow
-	for c := 0; c < g.c; c++ {
-		for i := 0; i < g.kh; i++ {
-			for j := 0; j < g.kw; j++ {
-				row := cols[((c*g.kh+i)*g.kw+j)*NP:][:NP]
-				lo, hi := g.validCols(j)
-				for n := 0; n < g.n; n++ {
-					img := x[(n*g.c+c)*hw:][:hw]
-					for y := 0; y < g.oh; y++ {
-						dst := row[(n*g.oh+y)*g.ow:][:g.ow]
-						ih := y*g.s + i - g.p
-						if ih < 0 || ih >= g.h {
-							clear(dst)
-							continue
-						}
-						src := img[ih*g.w:][:g.w]
-						clear(dst[:lo])
-						clear(dst[hi:])
-						if lo == hi {
-							continue
-						}
-						iw := lo*g.s + j - g.p
-						if g.s == 1 {
-							copy(dst[lo:hi], src[iw:])
-							continue
-						}
-						for x := lo; x < hi; x++ {
-							dst[x] = src[iw]
-							iw += g.s
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// col2im is im2col's adjoint: it adds every entry of cols onto the input
-// pixel im2col read it from (entries that came from padding are dropped).
-func col2im(dx, cols []float32, g *convGeom) {
-	hw, NP := g.h*g.w, g.n*g.oh*g.ow
-	for c := 0; c < g.c; c++ {
-		for i := 0; i < g.kh; i++ {
-			for j := 0; j < g.kw; j++ {
-				row := cols[((c*g.kh+i)*g.kw+j)*NP:][:NP]
-				lo, hi := g.validCols(j)
-				for n := 0; n < g.n; n++ {
-					img := dx[(n*g.c+c)*hw:][:hw]
-					for y := 0; y < g.oh; y++ {
-						ih := y*g.s + i - g.p
-						if ih < 0 || ih >= g.h {
-							continue
-						}
-						src := row[(n*g.oh+y)*g.ow:][:g.ow]
-						dst := img[ih*g.w:][:g.w]
-						iw := lo*g.s + j - g.p
-						for x := lo; x < hi; x++ {
-							dst[iw] += src[x]
-							iw += g.s
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// toNCHW writes Y [CO, N·P] (P = OH·OW) into out [N CO P], adding bias[o]
-// (nil: none).
-func toNCHW(out, y, bias []float32, g *convGeom) {
-	P := g.oh * g.ow
-	NP := g.n * P
-	for n := 0; n < g.n; n++ {
-		for o := 0; o < g.co; o++ {
-			dst := out[(n*g.co+o)*P:][:P]
-			src := y[o*NP+n*P:][:P]
-			if bias == nil {
-				copy(dst, src)
-				continue
-			}
-			bo := bias[o]
-			for k, v := range src {
-				dst[k] = v + bo
-			}
-		}
-	}
-}
-
-// fromNCHW is toNCHW's inverse without bias: G [CO, N·P] from g [N CO P].
-func fromNCHW(G, gr []float32, g *convGeom) {
-	P := g.oh * g.ow
-	NP := g.n * P
-	for n := 0; n < g.n; n++ {
-		for o := 0; o < g.co; o++ {
-			copy(G[o*NP+n*P:][:P], gr[(n*g.co+o)*P:][:P])
-		}
-	}
 }

@@ -23,22 +23,66 @@
 // # Autograd
 //
 // Every differentiable operation builds its result and, right beside it,
-// a closure that receives ∂L/∂out and adds ∂L/∂input into the inputs'
-// gradient buffers (micrograd's design). Backward sorts the graph
-// topologically and runs the closures in reverse. Gradients accumulate
-// over Backward calls as in PyTorch; ZeroGrad resets them. After Backward
-// the graph is released: intermediate results lose their closures and
-// their gradient buffers go back to a size-keyed free list, so the
-// training loop reuses the same buffers every step; leaves (parameters)
-// keep their gradients. NoGrad disables recording, for evaluation and for
-// in-place optimizer updates; it is one process-wide switch (an atomic
+// a closure that receives g = ∂L/∂out and adds ∂L/∂input into each input's
+// gradient (micrograd's self.grad += other.data * out.grad). There is one
+// rule and no exception: a backward adds, it never overwrites. So gradients
+// accumulate over Backward calls as in PyTorch, ZeroGrad clears them in
+// place (a view from Grad shows the zeros at once), and Grad only reads.
+// Backward sorts the graph topologically and runs the closures in reverse.
+//
+// After Backward the graph is released: intermediate results drop their
+// closures and inputs, and their gradient buffers go back to a size-keyed
+// free list that only the engine can reach, so the training loop reuses
+// the same buffers every step; leaves (parameters) keep their gradients.
+// A released result keeps its values: Item, Data, printing and any op
+// under NoGrad work as before. But a second Backward through it, or an op
+// recorded on it with gradients on, panics, as PyTorch's "Trying to
+// backward through the graph a second time" does: recompute the forward
+// pass, Detach the tensor to reuse its values as a constant, or pass
+// RetainGraph() to the first Backward to keep the graph.
+//
+// NoGrad disables recording, for evaluation and for in-place optimizer
+// updates (AddInPlace); it is one process-wide switch (an atomic
 // counter, so nesting works and reading it from other goroutines is safe),
 // which suits notebooks and training loops that drive the model from one
 // goroutine. Tensors may be created and read on any goroutine, but one
 // graph must be built and differentiated on one goroutine at a time (two
 // concurrent Backward passes into the same parameters would race on their
-// gradients). Custom fused operations (pkg/nn's cross
-// entropy) use NewOp and AccumulateGrad.
+// gradients). Custom fused operations (pkg/nn's cross entropy) use NewOp
+// and AccumulateGrad.
+//
+// # Graph nodes and their names
+//
+// Every result of a recorded op knows the op: GradFn returns the name of
+// its backward node and GraphInputs the tensors it was computed from, which
+// is all a drawing of the graph needs; printing shows the name as PyTorch
+// does, tensor(2.3086, grad_fn=<NllLossBackward0>). The names are PyTorch
+// 2.x's grad_fn class names for the same operation:
+//
+//	Add, Sub, Mul, Div               AddBackward0, SubBackward0, MulBackward0, DivBackward0
+//	AddScalar, SubScalar, MulScalar  AddBackward1, SubBackward1, MulBackward1 (PyTorch's
+//	DivScalar                        overloads with a number), DivBackward1
+//	Neg, Exp, Log, Sqrt, Pow         NegBackward0, ExpBackward0, LogBackward0, SqrtBackward0, PowBackward0
+//	Relu, ClampMin                   ReluBackward0, ClampMinBackward0
+//	MatMul                           MmBackward0
+//	Linear(x, w, b)                  AddmmBackward0 (MmBackward0 without b)
+//	T                                TBackward0
+//	Sum, Mean, Max                   SumBackward0, MeanBackward0, MaxBackward1
+//	SumDim, MeanDim, MaxDim          SumBackward1, MeanBackward1, MaxBackward0
+//	LogSumExp                        LogsumexpBackward0
+//	IndexSelect, Index               IndexSelectBackward0, IndexBackward0
+//	Reshape/View, Slice, Row         ViewBackward0, SliceBackward0, SelectBackward0
+//	Stack, Cat                       StackBackward0, CatBackward0
+//	pkg/nn: LogSoftmax, NLL, MSE     LogSoftmaxBackward0, NllLossBackward0, MseLossBackward0
+//	pkg/nn: CrossEntropy             NllLossBackward0
+//
+// The graphs differ where this package fuses: PyTorch's F.linear(x, w, b)
+// records AddmmBackward0 with a TBackward0 node for wᵀ before w, while
+// Linear is one node on w itself; CrossEntropy is one node, named after
+// the output node of PyTorch's cross_entropy (NllLossBackward0), on the
+// logits directly, where PyTorch has a LogSoftmaxBackward0 node in
+// between. PyTorch 1.x printed the same names without the trailing digit
+// (NllLossBackward).
 //
 // Broadcasting follows NumPy: shapes align at the last dimension and sizes
 // of 1 stretch. The gradient of a broadcast operand is summed back to its
@@ -67,15 +111,16 @@
 // should give the same numbers (SetBLASThreads(1) makes every product
 // single-threaded).
 //
-// Around the matrix products, the engine avoids work and garbage: the
-// gradient buffers of intermediate results come from the free list and go
-// back to it after Backward; parameters keep theirs, and ZeroGrad only marks
-// them stale so the next backward pass overwrites instead of adding (BLAS
-// beta = 0); nothing is computed for inputs that need no gradient (the
-// batch x of a Linear layer); broadcasting's common cases (same shape, a
-// row vector, a column, a scalar) run as whole-slice loops; long sums and
-// bias gradients go through BLAS's vector kernels; ReLU and large batch
-// gathers use every core. The benchmarks in bench_test.go measure one
+// Around the matrix products, the engine avoids work and garbage where
+// no user can see it: the gradient buffers of intermediate results come
+// from the free list and go back to it after Backward (NewOp hands its
+// function a copy, so no user code holds one); nothing is computed for
+// inputs that need no gradient (the batch x of a Linear layer);
+// broadcasting's common cases (same shape, a row vector, a column, a
+// scalar) run as whole-slice loops, and one helper (sumTo) sums each
+// case's gradient back with its own loop; long sums and bias gradients go
+// through BLAS's vector kernels; ReLU and large batch gathers use every
+// core. The benchmarks in bench_test.go measure one
 // training step of the lesson's two models (BenchmarkMLPStep), matrix
 // products against direct Sgemm calls, and per-op overhead:
 //
@@ -90,6 +135,16 @@
 // rows aligned, more than 1000 elements summarised with "..."), and Shape
 // prints as [64 10].
 //
-// Programmer errors (shape mismatches, bad indices) panic with a message
-// naming the operation and the shapes involved.
+// # Errors
+//
+// Programmer errors panic. A shape mismatch panics with a *ShapeError
+// (the op, the shapes, and a hint where the mistake is a common one),
+// found with errors.As on the recovered value; its message reads like
+// PyTorch's:
+//
+//	tensor: matmul: mat1 and mat2 shapes cannot be multiplied (64x784 and 50x784);
+//	hint: did you forget a transpose? a.MatMul(b.T()) multiplies [64 784] by [784 50] ...
+//
+// Bad index values and misuse of the graph panic with a message naming the
+// operation, the shapes or values involved, and what to do instead.
 package tensor

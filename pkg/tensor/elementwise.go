@@ -29,72 +29,70 @@ func intIfBoth(a, b *Tensor) DType {
 
 // Add returns t + o with broadcasting.
 //
-//	out = a + b;  ∂a = g,  ∂b = g  (each summed over its broadcast dims)
+//	out = a + b;  ∂a += g,  ∂b += g  (each summed back to its shape)
 func (t *Tensor) Add(o *Tensor) *Tensor {
 	out, p := binaryOut("add", t, o, intIfBoth(t, o))
 	p.apply(addK, out.data, t.data, o.data)
-	if !needs2(t, o) {
+	if !needsGrad(t, o) {
 		return out
 	}
 	pb := p // captured only when recording, so p itself stays on the stack
-	return record2(out, func(g []float32) {
-		gradOperand(t, pb.a, 1, g)
-		gradOperand(o, pb.b, 1, g)
+	return record(out, "AddBackward0", func(g []float32) {
+		gradSumTo(t, pb.a, 1, g)
+		gradSumTo(o, pb.b, 1, g)
 	}, t, o)
 }
 
 // Sub returns t - o with broadcasting.
 //
-//	out = a - b;  ∂a = g,  ∂b = -g
+//	out = a - b;  ∂a += g,  ∂b += -g
 func (t *Tensor) Sub(o *Tensor) *Tensor {
 	out, p := binaryOut("sub", t, o, intIfBoth(t, o))
 	p.apply(subK, out.data, t.data, o.data)
-	if !needs2(t, o) {
+	if !needsGrad(t, o) {
 		return out
 	}
-	pb := p // captured only when recording, so p itself stays on the stack
-	return record2(out, func(g []float32) {
-		gradOperand(t, pb.a, 1, g)
-		gradOperand(o, pb.b, -1, g)
+	pb := p
+	return record(out, "SubBackward0", func(g []float32) {
+		gradSumTo(t, pb.a, 1, g)
+		gradSumTo(o, pb.b, -1, g)
 	}, t, o)
 }
 
 // Mul returns t * o elementwise with broadcasting.
 //
-//	out = a·b;  ∂a = g·b,  ∂b = g·a
+//	out = a·b;  ∂a += g·b,  ∂b += g·a
 func (t *Tensor) Mul(o *Tensor) *Tensor {
 	out, p := binaryOut("mul", t, o, intIfBoth(t, o))
 	p.apply(mulK, out.data, t.data, o.data)
-	if !needs2(t, o) {
+	if !needsGrad(t, o) {
 		return out
 	}
-	pb := p // captured only when recording, so p itself stays on the stack
-	return record2(out, func(g []float32) {
-		gp := bplan{out: pb.out, n: pb.n, a: operand{kind: bFull, n: pb.n}}
-		gp.b = pb.b
-		pb.gradOperandOf(t, pb.a, 1, func(dst []float32) { gp.apply(mulK, dst, g, o.data) })
-		gp.b = pb.a
-		pb.gradOperandOf(o, pb.b, 1, func(dst []float32) { gp.apply(mulK, dst, g, t.data) })
+	pb := p
+	return record(out, "MulBackward0", func(g []float32) {
+		pb.gradSumToOf(t, pb.a, 1, mulK, g, o.data, pb.b)
+		pb.gradSumToOf(o, pb.b, 1, mulK, g, t.data, pb.a)
 	}, t, o)
 }
 
 // Div returns t / o elementwise with broadcasting (always Float32).
 //
-//	out = a/b;  ∂a = g/b,  ∂b = -g·a/b² = -g·out/b
+//	out = a/b;  ∂a += g/b,  ∂b += -g·a/b² = -(g·out)/b
 func (t *Tensor) Div(o *Tensor) *Tensor {
 	out, p := binaryOut("div", t, o, Float32)
 	p.apply(divK, out.data, t.data, o.data)
-	if !needs2(t, o) {
+	if !needsGrad(t, o) {
 		return out
 	}
-	pb := p // captured only when recording, so p itself stays on the stack
-	return record2(out, func(g []float32) {
-		gp := bplan{out: pb.out, n: pb.n, a: operand{kind: bFull, n: pb.n}, b: pb.b}
-		pb.gradOperandOf(t, pb.a, 1, func(dst []float32) { gp.apply(divK, dst, g, o.data) })
-		pb.gradOperandOf(o, pb.b, -1, func(dst []float32) {
-			mulK.vv(dst, g, out.data)
-			gp.apply(divK, dst, dst, o.data)
-		})
+	pb := p
+	return record(out, "DivBackward0", func(g []float32) {
+		pb.gradSumToOf(t, pb.a, 1, divK, g, o.data, pb.b)
+		if o.requiresGrad {
+			gOut := getBuf(len(g))
+			mulK.vv(gOut, g, out.data)
+			pb.gradSumToOf(o, pb.b, -1, divK, gOut, o.data, pb.b)
+			putBuf(gOut)
+		}
 	}, t, o)
 }
 
@@ -113,186 +111,165 @@ func scalarDType(t *Tensor, v float32) DType {
 	return Float32
 }
 
-// unaryGrad hands t's gradient buffer to fill, which must add its
-// contribution when acc is true and overwrite every element otherwise.
-func unaryGrad(t *Tensor, fill func(dst []float32, acc bool)) {
-	dst, ok := t.gradBuf()
-	fill(dst, ok)
-}
+// same is the broadcast operand of a unary op: the input has the result's
+// shape, so summing back is the identity.
+var same = operand{kind: bFull}
 
 // AddScalar returns t + v.
 //
-//	out = a + v;  ∂a = g
+//	out = a + v;  ∂a += g
 func (t *Tensor) AddScalar(v float32) *Tensor {
 	out := unaryOut(t, scalarDType(t, v))
 	addK.vs(out.data, t.data, v)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, 1, g) }, t)
+	return record(out, "AddBackward1", func(g []float32) { gradSumTo(t, same, 1, g) }, t)
 }
 
 // SubScalar returns t - v.
 //
-//	out = a - v;  ∂a = g
-func (t *Tensor) SubScalar(v float32) *Tensor { return t.AddScalar(-v) }
+//	out = a - v;  ∂a += g
+func (t *Tensor) SubScalar(v float32) *Tensor {
+	out := unaryOut(t, scalarDType(t, v))
+	subK.vs(out.data, t.data, v)
+	if !needsGrad(t) {
+		return out
+	}
+	return record(out, "SubBackward1", func(g []float32) { gradSumTo(t, same, 1, g) }, t)
+}
 
 // MulScalar returns t·v.
 //
-//	out = a·v;  ∂a = g·v
+//	out = a·v;  ∂a += g·v
 func (t *Tensor) MulScalar(v float32) *Tensor {
 	out := unaryOut(t, scalarDType(t, v))
 	mulK.vs(out.data, t.data, v)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, v, g) }, t)
+	return record(out, "MulBackward1", func(g []float32) { gradSumTo(t, same, v, g) }, t)
 }
 
 // DivScalar returns t/v (always Float32).
 //
-//	out = a/v;  ∂a = g/v
+//	out = a/v;  ∂a += g/v
 func (t *Tensor) DivScalar(v float32) *Tensor {
 	out := unaryOut(t, Float32)
 	divK.vs(out.data, t.data, v)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, 1/v, g) }, t)
+	return record(out, "DivBackward1", func(g []float32) { gradSumTo(t, same, 1/v, g) }, t)
 }
 
 // Neg returns -t.
 //
-//	out = -a;  ∂a = -g
+//	out = -a;  ∂a += -g
 func (t *Tensor) Neg() *Tensor {
 	out := unaryOut(t, t.dtype)
 	for i, v := range t.data {
 		out.data[i] = -v
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, -1, g) }, t)
+	return record(out, "NegBackward0", func(g []float32) { gradSumTo(t, same, -1, g) }, t)
 }
 
 // Exp returns eᵗ elementwise.
 //
-//	out = exp(a);  ∂a = g·out
+//	out = exp(a);  ∂a += g·out
 func (t *Tensor) Exp() *Tensor {
 	out := unaryOut(t, Float32)
 	for i, v := range t.data {
 		out.data[i] = float32(math.Exp(float64(v)))
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
-		unaryGrad(t, func(dst []float32, acc bool) {
-			y := out.data[:len(dst)]
-			if acc {
-				for i := range dst {
-					dst[i] += g[i] * y[i]
-				}
-			} else {
-				mulK.vv(dst, g, y)
-			}
-		})
+	return record(out, "ExpBackward0", func(g []float32) {
+		da, y := t.gradAcc(), out.data
+		for i := range da {
+			da[i] += g[i] * y[i]
+		}
 	}, t)
 }
 
 // Log returns the natural logarithm elementwise.
 //
-//	out = ln(a);  ∂a = g/a
+//	out = ln(a);  ∂a += g/a
 func (t *Tensor) Log() *Tensor {
 	out := unaryOut(t, Float32)
 	for i, v := range t.data {
 		out.data[i] = float32(math.Log(float64(v)))
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
-		unaryGrad(t, func(dst []float32, acc bool) {
-			x := t.data[:len(dst)]
-			if acc {
-				for i := range dst {
-					dst[i] += g[i] / x[i]
-				}
-			} else {
-				divK.vv(dst, g, x)
-			}
-		})
+	return record(out, "LogBackward0", func(g []float32) {
+		da, a := t.gradAcc(), t.data
+		for i := range da {
+			da[i] += g[i] / a[i]
+		}
 	}, t)
 }
 
 // Sqrt returns the square root elementwise.
 //
-//	out = √a;  ∂a = g/(2·out)
+//	out = √a;  ∂a += g/(2·out)
 func (t *Tensor) Sqrt() *Tensor {
 	out := unaryOut(t, Float32)
 	for i, v := range t.data {
 		out.data[i] = float32(math.Sqrt(float64(v)))
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
-		unaryGrad(t, func(dst []float32, acc bool) {
-			y := out.data[:len(dst)]
-			for i := range dst {
-				d := g[i] / (2 * y[i])
-				if acc {
-					d += dst[i]
-				}
-				dst[i] = d
-			}
-		})
+	return record(out, "SqrtBackward0", func(g []float32) {
+		da, y := t.gradAcc(), out.data
+		for i := range da {
+			da[i] += g[i] / (2 * y[i])
+		}
 	}, t)
 }
 
 // Pow returns tᵖ elementwise.
 //
-//	out = aᵖ;  ∂a = g·p·aᵖ⁻¹
+//	out = aᵖ;  ∂a += g·p·aᵖ⁻¹
 func (t *Tensor) Pow(p float32) *Tensor {
 	out := unaryOut(t, Float32)
 	if p == 2 {
-		mulK.vv(out.data, t.data, t.data)
+		mulK.vv(out.data, t.data, t.data) // exact, and no math.Pow per element
 	} else {
 		for i, v := range t.data {
 			out.data[i] = float32(math.Pow(float64(v), float64(p)))
 		}
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
-		unaryGrad(t, func(dst []float32, acc bool) {
-			x := t.data[:len(dst)]
-			for i := range dst {
-				var d float32
-				if p == 2 {
-					d = 2 * x[i] * g[i]
-				} else {
-					d = g[i] * p * float32(math.Pow(float64(x[i]), float64(p-1)))
-				}
-				if acc {
-					d += dst[i]
-				}
-				dst[i] = d
+	return record(out, "PowBackward0", func(g []float32) {
+		da, a := t.gradAcc(), t.data
+		for i := range da {
+			if p == 2 {
+				da[i] += g[i] * 2 * a[i]
+			} else {
+				da[i] += g[i] * p * float32(math.Pow(float64(a[i]), float64(p-1)))
 			}
-		})
+		}
 	}, t)
 }
 
 // Relu returns max(t, 0) elementwise.
 //
-//	out = max(a, 0);  ∂a = g where a > 0, else 0
-func (t *Tensor) Relu() *Tensor { return t.clampMin("relu", 0) }
+//	out = max(a, 0);  ∂a += g where a > 0, else 0
+func (t *Tensor) Relu() *Tensor { return t.clampMin("ReluBackward0", 0) }
 
-// Maximum returns max(t, v) elementwise (PyTorch's clamp(min=v)).
+// ClampMin returns max(t, v) elementwise, PyTorch's clamp(min=v).
 //
-//	out = max(a, v);  ∂a = g where a > v, else 0
-func (t *Tensor) Maximum(v float32) *Tensor { return t.clampMin("maximum", v) }
+//	out = max(a, v);  ∂a += g where a > v, else 0
+func (t *Tensor) ClampMin(v float32) *Tensor { return t.clampMin("ClampMinBackward0", v) }
 
 // clampMin computes max(a, v) and its gradient without branches: with
 // random signs a branch per element mispredicts half the time, which made
@@ -306,16 +283,16 @@ func (t *Tensor) clampMin(op string, v float32) *Tensor {
 	} else {
 		parallelFor(len(x), func(lo, hi int) { clampFwd(y[lo:hi], x[lo:hi], v) })
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
-		dst, acc := t.gradBuf()
-		if len(dst) < parallelMin {
-			clampBwd(dst, x, g, v, acc)
+	return record(out, op, func(g []float32) {
+		da := t.gradAcc()
+		if len(da) < parallelMin {
+			clampBwd(da, x, g, v)
 			return
 		}
-		parallelFor(len(dst), func(lo, hi int) { clampBwd(dst[lo:hi], x[lo:hi], g[lo:hi], v, acc) })
+		parallelFor(len(da), func(lo, hi int) { clampBwd(da[lo:hi], x[lo:hi], g[lo:hi], v) })
 	}, t)
 }
 
@@ -327,19 +304,15 @@ func clampFwd(y, x []float32, v float32) {
 	}
 }
 
-// clampBwd computes dst (+)= g where x > v, else 0.
-func clampBwd(dst, x, g []float32, v float32, acc bool) {
-	x, g = x[:len(dst)], g[:len(dst)]
+// clampBwd computes da += g where x > v.
+func clampBwd(da, x, g []float32, v float32) {
+	x, g = x[:len(da)], g[:len(da)]
 	for i, a := range x {
 		// All ones where a > v, i.e. where a-v is positive and not zero
 		// (exact for floats: a ≠ v implies a-v ≠ 0).
 		u := int32(math.Float32bits(a - v))
 		m := uint32(-u>>31) &^ uint32(u>>31)
-		r := math.Float32frombits(math.Float32bits(g[i]) & m)
-		if acc {
-			r += dst[i]
-		}
-		dst[i] = r
+		da[i] += math.Float32frombits(math.Float32bits(g[i]) & m)
 	}
 }
 

@@ -1,7 +1,5 @@
 package tensor
 
-import "github.com/fastgo/fastgo/internal/gatherhint"
-
 // Integer-array indexing: selecting rows by a list of indices (a data
 // loader's batch) and picking one element per row (x[range(n), target]).
 
@@ -35,10 +33,10 @@ func (t *Tensor) IndexSelect(idx *Tensor) *Tensor {
 	shape := append(append([]int(nil), idx.shape...), t.shape[1:]...)
 	out := newTensor(make([]float32, len(rows)*rs), shape, t.dtype)
 	gatherRows(out.data, t.data, rows, rs)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, "IndexSelectBackward0", func(g []float32) {
 		ga := t.gradAcc()
 		for k, r := range rows {
 			addTo(ga[int(r)*rs:(int(r)+1)*rs], g[k*rs:(k+1)*rs])
@@ -81,9 +79,6 @@ func (t *Tensor) IndexSelectInto(dst *Tensor, idx []int) *Tensor {
 // in order. Rows sit anywhere in a large dataset, so the copy waits on
 // memory; a batch of 512 MNIST images is copied on all cores.
 func gatherRows(dst, src []float32, rows []int32, rs int) {
-	if len(src) >= gatherhint.MinElements && gatherhint.Source != nil {
-		gatherhint.Source(src) // a dataset's owner may move it to faster memory first
-	}
 	if len(rows)*rs < parallelMin { // no closure for the common small batch
 		copyRows(dst, src, rows, rs, 0)
 		return
@@ -100,33 +95,37 @@ func copyRows(dst, src []float32, rows []int32, rs, at int) {
 	}
 }
 
-// Gather returns t[rows[k], cols[k]] for each k of the Int tensors rows and
-// cols (same number of elements; the result has rows' shape), the lesson's
-// integer-array indexing sm_pred[range(n), target]. t must be 2-D.
+// Index returns t[rows[k], cols[k]] for each k of the Int tensors rows and
+// cols (same number of elements; the result has rows' shape): PyTorch's
+// advanced indexing t[rows, cols], the lesson's sm_pred[range(n), target].
+// t must be 2-D.
 //
 //	out[k] = a[rₖ, cₖ];  ∂a[rₖ, cₖ] += g[k]
-func (t *Tensor) Gather(rows, cols *Tensor) *Tensor {
-	if len(t.shape) != 2 || len(rows.data) != len(cols.data) {
-		panicf("gather: tensor %v indexed by rows %v and cols %v (want a 2-D tensor and index tensors of equal size)", t.shape, rows.shape, cols.shape)
+func (t *Tensor) Index(rows, cols *Tensor) *Tensor {
+	if len(t.shape) != 2 {
+		panic(shapeErr("index", "", "indexing t[rows, cols] needs a 2-D tensor, got shape %v", t.shape).with(t.shape, rows.shape, cols.shape))
+	}
+	if len(rows.data) != len(cols.data) {
+		panic(shapeErr("index", "", "shape mismatch: indexing tensors could not be broadcast together with shapes %v, %v", rows.shape, cols.shape).with(t.shape, rows.shape, cols.shape))
 	}
 	nr, nc := t.shape[0], t.shape[1]
 	offs := make([]int32, len(rows.data))
 	for k := range offs {
-		r := checkIndex("gather", rows.data[k], nr, t.shape)
-		c := checkIndex("gather", cols.data[k], nc, t.shape)
+		r := checkIndex("index", rows.data[k], nr, t.shape)
+		c := checkIndex("index", cols.data[k], nc, t.shape)
 		offs[k] = int32(r*nc + c)
 	}
 	out := newTensor(make([]float32, len(offs)), rows.shape, t.dtype)
 	for k, o := range offs {
 		out.data[k] = t.data[o]
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
-		ga := t.gradAcc()
+	return record(out, "IndexBackward0", func(g []float32) {
+		da := t.gradAcc()
 		for k, o := range offs {
-			ga[o] += g[k]
+			da[o] += g[k]
 		}
 	}, t)
 }

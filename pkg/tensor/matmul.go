@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
@@ -29,39 +30,45 @@ func sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 	blasSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// betaFor returns the Sgemm beta that adds into a gradient buffer (1) or
-// overwrites a stale one (0).
-func betaFor(ok bool) float32 {
-	if ok {
-		return 1
-	}
-	return 0
-}
-
 // MatMul returns the matrix product of the 2-D tensors t [n k] and o [k m],
 // a [n m] tensor.
 //
-//	out = a·b;  ∂a = g·bᵀ,  ∂b = aᵀ·g
+//	out = a·b;  ∂a += g·bᵀ,  ∂b += aᵀ·g
 func (t *Tensor) MatMul(o *Tensor) *Tensor {
-	if len(t.shape) != 2 || len(o.shape) != 2 || t.shape[1] != o.shape[0] {
-		panicf("matmul: shapes %v and %v cannot be multiplied", t.shape, o.shape)
-	}
+	checkMatMul(t.shape, o.shape)
 	n, k, m := t.shape[0], t.shape[1], o.shape[1]
 	out := newTensor(make([]float32, n*m), []int{n, m}, Float32)
 	sgemm(blas.NoTrans, blas.NoTrans, n, m, k, 1, t.data, max(k, 1), o.data, max(m, 1), 0, out.data, max(m, 1))
-	if !needs2(t, o) {
+	if !needsGrad(t, o) {
 		return out
 	}
-	return record2(out, func(g []float32) {
-		if t.requiresGrad {
-			ga, ok := t.gradBuf()
-			sgemm(blas.NoTrans, blas.Trans, n, k, m, 1, g, max(m, 1), o.data, max(m, 1), betaFor(ok), ga, max(k, 1))
+	return record(out, "MmBackward0", func(g []float32) {
+		if t.requiresGrad { // ∂a += g·bᵀ
+			sgemm(blas.NoTrans, blas.Trans, n, k, m, 1, g, max(m, 1), o.data, max(m, 1), 1, t.gradAcc(), max(k, 1))
 		}
-		if o.requiresGrad {
-			gb, ok := o.gradBuf()
-			sgemm(blas.Trans, blas.NoTrans, k, m, n, 1, t.data, max(k, 1), g, max(m, 1), betaFor(ok), gb, max(m, 1))
+		if o.requiresGrad { // ∂b += aᵀ·g
+			sgemm(blas.Trans, blas.NoTrans, k, m, n, 1, t.data, max(k, 1), g, max(m, 1), 1, o.gradAcc(), max(m, 1))
 		}
 	}, t, o)
+}
+
+// checkMatMul panics with a ShapeError unless a and b can be multiplied,
+// hinting at the transpose that would make them fit.
+func checkMatMul(a, b Shape) {
+	if len(a) != 2 || len(b) != 2 {
+		panic(shapeErr("matmul", "", "both arguments must be 2-D matrices, got shapes %v and %v", a, b).with(a, b))
+	}
+	if a[1] == b[0] {
+		return
+	}
+	hint := ""
+	switch {
+	case a[1] == b[1]:
+		hint = fmt.Sprintf("did you forget a transpose? a.MatMul(b.T()) multiplies %v by %v (a weight stored [out in], as nn.Linear's, needs .T())", a, Shape{b[1], b[0]})
+	case a[0] == b[0]:
+		hint = fmt.Sprintf("did you forget a transpose? a.T().MatMul(b) multiplies %v by %v", Shape{a[1], a[0]}, b)
+	}
+	panic(shapeErr("matmul", hint, "mat1 and mat2 shapes cannot be multiplied (%s and %s)", dims(a), dims(b)).with(a, b))
 }
 
 // Linear returns x·wᵀ + b, the affine layer of PyTorch's nn.Linear, in one
@@ -69,15 +76,10 @@ func (t *Tensor) MatMul(o *Tensor) *Tensor {
 // [n out]. Gradients are computed only for inputs that need them (the batch
 // x usually does not).
 //
-//	out = x·wᵀ + b;  ∂x = g·w,  ∂w = gᵀ·x,  ∂b = Σ_rows g
+//	out = x·wᵀ + b;  ∂x += g·w,  ∂w += gᵀ·x,  ∂b += Σ_rows g
 func Linear(x, w, b *Tensor) *Tensor {
-	if len(x.shape) != 2 || len(w.shape) != 2 || x.shape[1] != w.shape[1] {
-		panicf("linear: input %v and weight %v do not match (want x [n in], w [out in])", x.shape, w.shape)
-	}
+	checkLinear(x.shape, w.shape, b)
 	n, in, nout := x.shape[0], x.shape[1], w.shape[0]
-	if b != nil && (len(b.shape) != 1 || b.shape[0] != nout) {
-		panicf("linear: bias %v does not match weight %v (want [%d])", b.shape, w.shape, nout)
-	}
 	out := newTensor(make([]float32, n*nout), []int{n, nout}, Float32)
 	beta := float32(0)
 	if b != nil {
@@ -88,40 +90,64 @@ func Linear(x, w, b *Tensor) *Tensor {
 	}
 	ldo, ldi := max(nout, 1), max(in, 1)
 	sgemm(blas.NoTrans, blas.Trans, n, nout, in, 1, x.data, ldi, w.data, ldi, beta, out.data, ldo)
-	need := x.requiresGrad || w.requiresGrad || (b != nil && b.requiresGrad)
-	if !need || !GradEnabled() {
+	if !needsGrad(x, w, b) {
 		return out
 	}
-	back := func(g []float32) {
-		if w.requiresGrad {
-			gw, ok := w.gradBuf()
-			sgemm(blas.Trans, blas.NoTrans, nout, in, n, 1, g, ldo, x.data, ldi, betaFor(ok), gw, ldi)
-		}
-		if x.requiresGrad {
-			gx, ok := x.gradBuf()
-			sgemm(blas.NoTrans, blas.NoTrans, n, in, nout, 1, g, ldo, w.data, ldi, betaFor(ok), gx, ldi)
-		}
-		if b != nil && b.requiresGrad {
-			gb, ok := b.gradBuf()
-			sumRows(gb, g, n, nout, betaFor(ok))
-		}
-	}
+	op := "AddmmBackward0"
 	if b == nil {
-		return record2(out, back, x, w)
+		op = "MmBackward0"
 	}
-	return recordN(out, back, []*Tensor{x, w, b})
+	return record(out, op, func(g []float32) {
+		if w.requiresGrad { // ∂w += gᵀ·x
+			sgemm(blas.Trans, blas.NoTrans, nout, in, n, 1, g, ldo, x.data, ldi, 1, w.gradAcc(), ldi)
+		}
+		if x.requiresGrad { // ∂x += g·w
+			sgemm(blas.NoTrans, blas.NoTrans, n, in, nout, 1, g, ldo, w.data, ldi, 1, x.gradAcc(), ldi)
+		}
+		if b != nil && b.requiresGrad { // ∂b += Σ_rows g
+			sumRows(b.gradAcc(), g, n, nout)
+		}
+	}, x, w, b)
 }
 
-// sumRows computes dst = beta·dst + Σᵢ rowᵢ(g) for g holding n rows of m,
-// as one BLAS matrix-vector product gᵀ·1 (the bias gradient).
-func sumRows(dst, g []float32, n, m int, beta float32) {
-	if n == 0 || m == 0 {
-		if beta == 0 {
-			clear(dst)
+// checkLinear panics with a ShapeError unless x [n in], w [out in] and b
+// [out] (or nil) fit, with a hint for the common mistakes: an image batch
+// not flattened, a layer whose in_features differs from the previous
+// layer's output.
+func checkLinear(x, w Shape, b *Tensor) {
+	if len(w) != 2 {
+		panic(shapeErr("linear", "", "weight must be 2-D [out_features in_features], got %v", w).with(x, w))
+	}
+	in := w[1]
+	if len(x) != 2 {
+		hint := ""
+		switch {
+		case len(x) > 2 && x[1:].Numel() == in:
+			hint = fmt.Sprintf("flatten the batch first: x.Reshape(%d, -1) gives [%d %d]", x[0], x[0], in)
+		case len(x) == 1 && x[0] == in:
+			hint = fmt.Sprintf("a single sample? x.Reshape(1, -1) gives [1 %d]", in)
 		}
+		panic(shapeErr("linear", hint, "input must be 2-D [batch in_features], got %v for a weight %v (in_features=%d)", x, w, in).with(x, w))
+	}
+	if x[1] != in {
+		hint := fmt.Sprintf("the layer expects in_features=%d but each input row has %d values: does the previous layer's out_features match?", in, x[1])
+		if w[0] == x[1] {
+			hint = fmt.Sprintf("the weight is [out_features in_features] = %v, as in PyTorch; one built as [in out] must be transposed", w)
+		}
+		panic(shapeErr("linear", hint, "mat1 and mat2 shapes cannot be multiplied (%s and %dx%d)", dims(x), in, w[0]).with(x, w))
+	}
+	if b != nil && (len(b.shape) != 1 || b.shape[0] != w[0]) {
+		panic(shapeErr("linear", "", "bias of shape %v does not match weight %v (want [%d])", b.shape, w, w[0]).with(x, w, b.shape))
+	}
+}
+
+// sumRows computes dst += Σᵢ rowᵢ(g) for g holding n rows of m, as one
+// BLAS matrix-vector product gᵀ·1 (the bias gradient).
+func sumRows(dst, g []float32, n, m int) {
+	if n == 0 || m == 0 {
 		return
 	}
-	blas32.Implementation().Sgemv(blas.Trans, n, m, 1, g, m, onesOf(n), 1, beta, dst, 1)
+	blas32.Implementation().Sgemv(blas.Trans, n, m, 1, g, m, onesOf(n), 1, 1, dst, 1)
 }
 
 // ones is a shared read-only vector of ones, grown as needed.
@@ -163,23 +189,18 @@ func transpose(dst, src []float32, r, c int) {
 //	out = aᵀ;  ∂a = gᵀ
 func (t *Tensor) T() *Tensor {
 	if len(t.shape) != 2 {
-		panicf("t: tensor of shape %v is not 2-D", t.shape)
+		panic(shapeErr("t", "", "t() expects a 2-D tensor, got shape %v", t.shape).with(t.shape))
 	}
 	r, c := t.shape[0], t.shape[1]
 	out := newTensor(make([]float32, r*c), []int{c, r}, t.dtype)
 	transpose(out.data, t.data, r, c)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
-		ga, ok := t.gradBuf()
-		if !ok {
-			transpose(ga, g, c, r)
-			return
-		}
-		tmp := getBuf(len(g))
-		transpose(tmp, g, c, r)
-		addTo(ga, tmp)
-		putBuf(tmp)
+	return record(out, "TBackward0", func(g []float32) {
+		gT := getBuf(len(g))
+		transpose(gT, g, c, r)
+		addTo(t.gradAcc(), gT)
+		putBuf(gT)
 	}, t)
 }

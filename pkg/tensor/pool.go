@@ -13,7 +13,7 @@ func AvgPool2d(x *Tensor, kernel, stride int) *Tensor {
 	checkPoolInput("avg_pool2d", x)
 	h, w := x.shape[2], x.shape[3]
 	if kernel < 1 || stride < 1 || kernel > h || kernel > w {
-		panic(shapeErr("avg_pool2d", []Shape{x.shape}, "kernel %d, stride %d do not fit input %v", kernel, stride, x.shape))
+		panic(shapeErr("avg_pool2d", "", "kernel %d, stride %d do not fit input %v", kernel, stride, x.shape).with(x.shape))
 	}
 	fixed := func(outSize int) (lo, hi []int) {
 		lo, hi = make([]int, outSize), make([]int, outSize)
@@ -37,7 +37,7 @@ func AvgPool2d(x *Tensor, kernel, stride int) *Tensor {
 func AdaptiveAvgPool2d(x *Tensor, oh, ow int) *Tensor {
 	checkPoolInput("adaptive_avg_pool2d", x)
 	if oh < 1 || ow < 1 {
-		panic(shapeErr("adaptive_avg_pool2d", []Shape{x.shape}, "output size %dx%d must be positive", oh, ow))
+		panic(shapeErr("adaptive_avg_pool2d", "", "output size %dx%d must be positive", oh, ow).with(x.shape))
 	}
 	adaptive := func(size, outSize int) (lo, hi []int) {
 		lo, hi = make([]int, outSize), make([]int, outSize)
@@ -57,7 +57,7 @@ func AdaptiveAvgPool2d(x *Tensor, oh, ow int) *Tensor {
 
 func checkPoolInput(op string, x *Tensor) {
 	if len(x.shape) != 4 || x.shape[2] == 0 || x.shape[3] == 0 {
-		panic(shapeErr(op, []Shape{x.shape}, "input %v is not a 4-D batch [N C H W] with nonempty images", x.shape))
+		panic(shapeErr(op, "", "input %v is not a 4-D batch [N C H W] with nonempty images", x.shape).with(x.shape))
 	}
 }
 

@@ -126,7 +126,9 @@ func summarized(data []float32, shape Shape) []float32 {
 }
 
 // String prints t like PyTorch: tensor([5, 0, 4]), tensor([0.1000, 2.3026]),
-// 2-D tensors as aligned rows, long tensors summarised with "...".
+// 2-D tensors as aligned rows, long tensors summarised with "...". A
+// parameter ends with ", requires_grad=True", the result of a recorded op
+// with its backward node, tensor(2.3086, grad_fn=<NllLossBackward0>).
 func (t *Tensor) String() string {
 	var b strings.Builder
 	b.WriteString("tensor(")
@@ -154,7 +156,10 @@ func (t *Tensor) String() string {
 	default:
 		writeTensor(&b, t.data, t.shape, 7, summarize, f)
 	}
-	if t.requiresGrad && t.backward == nil && !t.freed {
+	switch {
+	case t.op != "":
+		b.WriteString(", grad_fn=<" + t.op + ">")
+	case t.requiresGrad:
 		b.WriteString(", requires_grad=True")
 	}
 	b.WriteString(")")

@@ -10,12 +10,13 @@ import (
 // split normalises dim (negative counts from the end) and returns the
 // outer, reduced and inner sizes.
 func (t *Tensor) split(op string, dim int) (d, outer, n, inner int) {
-	nd := len(t.shape)
+	nd, given := len(t.shape), dim
 	if dim < 0 {
 		dim += nd
 	}
 	if dim < 0 || dim >= nd {
-		panicf("%s: dimension %d out of range for shape %v", op, dim, t.shape)
+		panic(shapeErr(op, "", "dimension out of range (expected to be in range of [%d, %d], but got %d) for a tensor of shape %v",
+			-nd, nd-1, given, t.shape).with(t.shape))
 	}
 	outer, inner = 1, 1
 	for i := 0; i < dim; i++ {
@@ -46,10 +47,10 @@ func (t *Tensor) reducedShape(d int, keepdim bool) []int {
 //	out = Σᵢ aᵢ;  ∂aᵢ = g
 func (t *Tensor) Sum() *Tensor {
 	out := newTensor([]float32{sum(t.data)}, nil, t.dtype)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, "SumBackward0", func(g []float32) {
 		dst := t.gradAcc()
 		addK.vs(dst, dst, g[0])
 	}, t)
@@ -61,10 +62,10 @@ func (t *Tensor) Sum() *Tensor {
 func (t *Tensor) Mean() *Tensor {
 	n := float32(len(t.data))
 	out := Scalar(sum(t.data) / n)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, "MeanBackward0", func(g []float32) {
 		dst := t.gradAcc()
 		addK.vs(dst, dst, g[0]/n)
 	}, t)
@@ -76,7 +77,7 @@ func (t *Tensor) Mean() *Tensor {
 //	out = maxᵢ aᵢ;  ∂a_k = g for k = argmax
 func (t *Tensor) Max() *Tensor {
 	if len(t.data) == 0 {
-		panicf("max: empty tensor of shape %v", t.shape)
+		panic(shapeErr("max", "", "reduction over an empty tensor (shape %v) has no identity; give a dimension", t.shape).with(t.shape))
 	}
 	k := 0
 	for i, v := range t.data {
@@ -85,10 +86,10 @@ func (t *Tensor) Max() *Tensor {
 		}
 	}
 	out := newTensor([]float32{t.data[k]}, nil, t.dtype)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, "MaxBackward1", func(g []float32) {
 		dst := t.gradAcc()
 		dst[k] += g[0]
 	}, t)
@@ -97,7 +98,7 @@ func (t *Tensor) Max() *Tensor {
 // Min returns the smallest element as a scalar (not differentiable).
 func (t *Tensor) Min() *Tensor {
 	if len(t.data) == 0 {
-		panicf("min: empty tensor of shape %v", t.shape)
+		panic(shapeErr("min", "", "reduction over an empty tensor (shape %v) has no identity; give a dimension", t.shape).with(t.shape))
 	}
 	m := t.data[0]
 	for _, v := range t.data {
@@ -123,6 +124,10 @@ func (t *Tensor) MeanDim(dim int, keepdim bool) *Tensor {
 }
 
 func (t *Tensor) sumDim(op string, dim int, keepdim bool, scale float32, dt DType) *Tensor {
+	name := "SumBackward1"
+	if op == "mean" {
+		name = "MeanBackward1"
+	}
 	d, outer, n, inner := t.split(op, dim)
 	out := newTensor(make([]float32, outer*inner), t.reducedShape(d, keepdim), dt)
 	x := t.data
@@ -139,10 +144,10 @@ func (t *Tensor) sumDim(op string, dim int, keepdim bool, scale float32, dt DTyp
 			mulK.vs(dst, dst, scale)
 		}
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, name, func(g []float32) {
 		ga := t.gradAcc()
 		for o := 0; o < outer; o++ {
 			src := g[o*inner : (o+1)*inner]
@@ -180,7 +185,7 @@ func (t *Tensor) argmaxDim(outer, n, inner int) []int32 {
 func (t *Tensor) MaxDim(dim int, keepdim bool) *Tensor {
 	d, outer, n, inner := t.split("max", dim)
 	if n == 0 {
-		panicf("max: dimension %d of shape %v is empty", d, t.shape)
+		panic(shapeErr("max", "", "cannot reduce over dimension %d of shape %v, which has size 0", d, t.shape).with(t.shape))
 	}
 	idx := t.argmaxDim(outer, n, inner)
 	out := newTensor(make([]float32, outer*inner), t.reducedShape(d, keepdim), t.dtype)
@@ -188,10 +193,10 @@ func (t *Tensor) MaxDim(dim int, keepdim bool) *Tensor {
 		o, i := k/inner, k%inner
 		out.data[k] = t.data[(o*n+int(j))*inner+i]
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, "MaxBackward0", func(g []float32) {
 		ga := t.gradAcc()
 		for k, j := range idx {
 			o, i := k/inner, k%inner
@@ -205,7 +210,7 @@ func (t *Tensor) MaxDim(dim int, keepdim bool) *Tensor {
 func (t *Tensor) ArgMax(dim int) *Tensor {
 	d, outer, n, inner := t.split("argmax", dim)
 	if n == 0 {
-		panicf("argmax: dimension %d of shape %v is empty", d, t.shape)
+		panic(shapeErr("argmax", "", "cannot reduce over dimension %d of shape %v, which has size 0", d, t.shape).with(t.shape))
 	}
 	idx := t.argmaxDim(outer, n, inner)
 	out := newTensor(make([]float32, len(idx)), t.reducedShape(d, false), Int)
@@ -241,10 +246,10 @@ func (t *Tensor) LogSumExp(dim int, keepdim bool) *Tensor {
 			out.data[o*inner+i] = m + float32(math.Log(s))
 		}
 	}
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, "LogsumexpBackward0", func(g []float32) {
 		ga := t.gradAcc()
 		for o := 0; o < outer; o++ {
 			for i := 0; i < inner; i++ {

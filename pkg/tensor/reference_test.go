@@ -103,7 +103,7 @@ var refOps = map[string]func(in []*Tensor, args map[string]any) *Tensor{
 	"sqrt":      func(in []*Tensor, _ map[string]any) *Tensor { return in[0].Sqrt() },
 	"pow":       func(in []*Tensor, a map[string]any) *Tensor { return in[0].Pow(float32(num(a, "p"))) },
 	"relu":      func(in []*Tensor, _ map[string]any) *Tensor { return in[0].Relu() },
-	"maximum":   func(in []*Tensor, a map[string]any) *Tensor { return in[0].Maximum(float32(num(a, "v"))) },
+	"maximum":   func(in []*Tensor, a map[string]any) *Tensor { return in[0].ClampMin(float32(num(a, "v"))) },
 	"addscalar": func(in []*Tensor, a map[string]any) *Tensor { return in[0].AddScalar(float32(num(a, "v"))) },
 	"subscalar": func(in []*Tensor, a map[string]any) *Tensor { return in[0].SubScalar(float32(num(a, "v"))) },
 	"mulscalar": func(in []*Tensor, a map[string]any) *Tensor { return in[0].MulScalar(float32(num(a, "v"))) },
@@ -143,7 +143,7 @@ var refOps = map[string]func(in []*Tensor, args map[string]any) *Tensor{
 	},
 	"row":         func(in []*Tensor, a map[string]any) *Tensor { return in[0].Row(int(num(a, "i"))) },
 	"indexselect": func(in []*Tensor, _ map[string]any) *Tensor { return in[0].IndexSelect(in[1]) },
-	"gather":      func(in []*Tensor, _ map[string]any) *Tensor { return in[0].Gather(in[1], in[2]) },
+	"gather":      func(in []*Tensor, _ map[string]any) *Tensor { return in[0].Index(in[1], in[2]) },
 	"stack":       func(in []*Tensor, _ map[string]any) *Tensor { return Stack(in) },
 	"cat":         func(in []*Tensor, a map[string]any) *Tensor { return Cat(in, int(num(a, "dim"))) },
 	"argmax":      func(in []*Tensor, a map[string]any) *Tensor { return in[0].ArgMax(int(num(a, "dim"))) },
@@ -151,7 +151,7 @@ var refOps = map[string]func(in []*Tensor, args map[string]any) *Tensor{
 	"nll": func(in []*Tensor, _ map[string]any) *Tensor {
 		x, t := in[0], in[1]
 		logp := x.Sub(x.LogSumExp(1, true))
-		return logp.Gather(Arange(x.Len()), t).Mean().Neg()
+		return logp.Index(Arange(x.Len()), t).Mean().Neg()
 	},
 }
 

@@ -16,25 +16,33 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		switch {
 		case d == -1 && infer < 0:
 			infer = i
+		case d == -1:
+			panic(shapeErr("reshape", "", "only one dimension can be inferred (-1), got shape %s", pyShape(shape)).with(t.shape, Shape(shape)))
 		case d < 0:
-			panicf("reshape: invalid shape %v for a tensor of shape %v", Shape(shape), t.shape)
+			panic(shapeErr("reshape", "", "invalid shape dimension %d in shape %s", d, pyShape(shape)).with(t.shape, Shape(shape)))
 		default:
 			known *= d
 		}
 	}
 	if infer >= 0 {
 		if known == 0 || len(t.data)%known != 0 {
-			panicf("reshape: shape %v is invalid for a tensor of shape %v (%d elements)", Shape(shape), t.shape, len(t.data))
+			panic(reshapeError(t.shape, shape))
 		}
 		s[infer] = len(t.data) / known
 	} else if known != len(t.data) {
-		panicf("reshape: shape %v is invalid for a tensor of shape %v (%d elements)", Shape(shape), t.shape, len(t.data))
+		panic(reshapeError(t.shape, shape))
 	}
 	out := newTensor(t.data, s, t.dtype)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) { gradOperand(t, operand{kind: bFull}, 1, g) }, t)
+	return record(out, "ViewBackward0", func(g []float32) { gradSumTo(t, same, 1, g) }, t)
+}
+
+// reshapeError is PyTorch's message for a shape that does not hold the
+// tensor's elements.
+func reshapeError(from Shape, to []int) *ShapeError {
+	return shapeErr("reshape", "", "shape %s is invalid for input of size %d (shape %v)", pyShape(to), from.Numel(), from).with(from, Shape(to))
 }
 
 // View is Reshape, named as in PyTorch.
@@ -43,7 +51,7 @@ func (t *Tensor) View(shape ...int) *Tensor { return t.Reshape(shape...) }
 // rowSize is the number of elements in one index of dimension 0.
 func (t *Tensor) rowSize(op string) int {
 	if len(t.shape) == 0 {
-		panicf("%s: a 0-d tensor has no rows", op)
+		panic(shapeErr(op, "", "a 0-d tensor has no rows").with(t.shape))
 	}
 	if t.shape[0] == 0 {
 		return 0
@@ -63,10 +71,10 @@ func (t *Tensor) Slice(start, end int) *Tensor {
 	}
 	shape := append([]int{end - start}, t.shape[1:]...)
 	out := newTensor(t.data[start*rs:end*rs:end*rs], shape, t.dtype)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, "SliceBackward0", func(g []float32) {
 		addTo(t.gradAcc()[start*rs:end*rs], g)
 	}, t)
 }
@@ -84,10 +92,10 @@ func (t *Tensor) Row(i int) *Tensor {
 		panicf("row: index %d out of range for shape %v", i, t.shape)
 	}
 	out := newTensor(t.data[i*rs:(i+1)*rs:(i+1)*rs], t.shape[1:], t.dtype)
-	if !needs1(t) {
+	if !needsGrad(t) {
 		return out
 	}
-	return record1(out, func(g []float32) {
+	return record(out, "SelectBackward0", func(g []float32) {
 		addTo(t.gradAcc()[i*rs:(i+1)*rs], g)
 	}, t)
 }
@@ -98,33 +106,33 @@ func (t *Tensor) Row(i int) *Tensor {
 //	out[i] = tsᵢ;  ∂tsᵢ = g[i]
 func Stack(ts []*Tensor) *Tensor {
 	if len(ts) == 0 {
-		panicf("stack: no tensors")
+		panic(shapeErr("stack", "", "expected a non-empty list of tensors"))
 	}
 	s0 := ts[0].shape
 	n := len(ts[0].data)
 	dt := ts[0].dtype
-	need := false
 	for i, t := range ts {
 		if !t.shape.Equal(s0) {
-			panicf("stack: tensor %d has shape %v, tensor 0 has %v", i, t.shape, s0)
+			panic(shapeErr("stack", "", "stack expects each tensor to be equal size, but got %s at entry 0 and %s at entry %d", pyShape(s0), pyShape(t.shape), i).with(s0, t.shape))
 		}
 		if t.dtype != dt {
 			dt = Float32
 		}
-		need = need || t.requiresGrad
 	}
 	out := newTensor(make([]float32, n*len(ts)), append([]int{len(ts)}, s0...), dt)
 	for i, t := range ts {
 		copy(out.data[i*n:], t.data)
 	}
-	if !need || !GradEnabled() {
+	if !needsGrad(ts...) {
 		return out
 	}
-	return recordN(out, func(g []float32) {
+	return record(out, "StackBackward0", func(g []float32) {
 		for i, t := range ts {
-			t.AccumulateGrad(g[i*n : (i+1)*n])
+			if t.requiresGrad {
+				addTo(t.gradAcc(), g[i*n:(i+1)*n])
+			}
 		}
-	}, ts)
+	}, ts...)
 }
 
 // Cat joins tensors along an existing dimension dim (a copy); all other
@@ -133,26 +141,24 @@ func Stack(ts []*Tensor) *Tensor {
 //	out = [ts₀ ts₁ …] along dim;  ∂tsᵢ = its block of g
 func Cat(ts []*Tensor, dim int) *Tensor {
 	if len(ts) == 0 {
-		panicf("cat: no tensors")
+		panic(shapeErr("cat", "", "expected a non-empty list of tensors"))
 	}
 	s0 := ts[0].shape
 	d, outer, _, inner := ts[0].split("cat", dim)
 	total := 0
 	dt := ts[0].dtype
-	need := false
 	for i, t := range ts {
 		ok := len(t.shape) == len(s0)
 		for j := 0; ok && j < len(s0); j++ {
 			ok = j == d || t.shape[j] == s0[j]
 		}
 		if !ok {
-			panicf("cat: tensor %d has shape %v, tensor 0 has %v (only dimension %d may differ)", i, t.shape, s0, d)
+			panic(shapeErr("cat", "", "sizes of tensors must match except in dimension %d: tensor 0 has shape %v, tensor %d has %v", d, s0, i, t.shape).with(s0, t.shape))
 		}
 		total += t.shape[d]
 		if t.dtype != dt {
 			dt = Float32
 		}
-		need = need || t.requiresGrad
 	}
 	shape := append([]int(nil), s0...)
 	shape[d] = total
@@ -167,10 +173,10 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 		}
 		off += w
 	}
-	if !need || !GradEnabled() {
+	if !needsGrad(ts...) {
 		return out
 	}
-	return recordN(out, func(g []float32) {
+	return record(out, "CatBackward0", func(g []float32) {
 		off := 0
 		for _, t := range ts {
 			w := t.shape[d] * inner
@@ -182,5 +188,5 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 			}
 			off += w
 		}
-	}, ts)
+	}, ts...)
 }

@@ -81,18 +81,21 @@ type Tensor struct {
 
 	requiresGrad bool
 	// grad is the gradient buffer (same length as data), nil until a
-	// backward pass reaches this tensor. gradOK is false when the buffer
-	// holds stale values (after ZeroGrad, or fresh from the pool): the next
-	// writer overwrites instead of adding.
+	// backward pass reaches this tensor; it always holds the accumulated
+	// gradient (ZeroGrad clears it in place).
 	grad   []float32
-	gradOK bool
-	gradT  *Tensor // cached view returned by Grad
+	gradT  *Tensor // the view returned by Grad
+	gradOf *Tensor // for that view: the tensor whose gradient it is
+	zeroed uint64  // times the gradient was zeroed (GradZeroCount)
 
-	// Autograd graph (nil backward for leaves).
+	// Autograd graph. op is the PyTorch name of the backward node that made
+	// this tensor ("" for a leaf); it stays after Backward releases the
+	// graph, which drops inputs and backward and sets released.
+	op       string
 	inputs   []*Tensor
 	in2      [2]*Tensor // backing store for inputs of unary/binary ops
 	backward func(g []float32)
-	freed    bool   // the graph under this tensor was released by Backward
+	released bool
 	visit    uint64 // topological-sort mark
 }
 
@@ -114,12 +117,12 @@ func checkShape(op string, n int, shape []int) {
 	m := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("tensor: %s: negative dimension in shape %v", op, Shape(shape)))
+			panic(shapeErr(op, "", "negative dimension %d in shape %v", d, Shape(shape)).with(Shape(shape)))
 		}
 		m *= d
 	}
 	if m != n {
-		panic(fmt.Sprintf("tensor: %s: %d values do not fit shape %v (%d elements)", op, n, Shape(shape), m))
+		panic(shapeErr(op, "", "%d values do not fit shape %v (%d elements)", n, Shape(shape), m).with(Shape(shape)))
 	}
 }
 
@@ -233,7 +236,7 @@ func (t *Tensor) Dim() int { return len(t.shape) }
 // scalar.
 func (t *Tensor) Len() int {
 	if len(t.shape) == 0 {
-		panic("tensor: Len: a 0-d tensor has no length")
+		panic(shapeErr("Len", "", "len() of a 0-d tensor").with(t.shape))
 	}
 	return t.shape[0]
 }
@@ -251,7 +254,7 @@ func (t *Tensor) DType() DType { return t.dtype }
 // Item returns the only value of a one-element tensor.
 func (t *Tensor) Item() float32 {
 	if len(t.data) != 1 {
-		panic(fmt.Sprintf("tensor: Item: tensor of shape %v has %d elements, not 1", t.shape, len(t.data)))
+		panic(shapeErr("Item", "", "a tensor with %d elements (shape %v) cannot be converted to a scalar", len(t.data), t.shape).with(t.shape))
 	}
 	return t.data[0]
 }
@@ -268,7 +271,7 @@ func (t *Tensor) Ints() []int {
 // offset returns the flat index of idx, panicking on a bad index.
 func (t *Tensor) offset(op string, idx []int) int {
 	if len(idx) != len(t.shape) {
-		panic(fmt.Sprintf("tensor: %s: %d indices for a tensor of shape %v", op, len(idx), t.shape))
+		panic(shapeErr(op, "", "%d indices for a tensor of shape %v (%d dimensions)", len(idx), t.shape, len(t.shape)).with(t.shape))
 	}
 	off := 0
 	for i, x := range idx {
@@ -329,11 +332,27 @@ func (t *Tensor) Fill(v float32) *Tensor {
 	for i := range t.data {
 		t.data[i] = v
 	}
+	if t.gradOf != nil {
+		t.gradOf.zeroed++ // p.Grad().Zero() resets p's gradient as ZeroGrad does
+	}
 	return t
 }
 
 // Zero sets every element to 0 in place (not recorded by autograd).
-func (t *Tensor) Zero() *Tensor {
-	clear(t.data)
+func (t *Tensor) Zero() *Tensor { return t.Fill(0) }
+
+// AddInPlace adds alpha·o to t's values in place and returns t, PyTorch's
+// t.add_(o, alpha=alpha): the update p −= lr·grad of an optimizer is
+// p.AddInPlace(p.Grad(), -lr). o must have t's shape. Like any in-place
+// change of a tensor that requires grad it is allowed only inside NoGrad,
+// where it is not recorded.
+func (t *Tensor) AddInPlace(o *Tensor, alpha float32) *Tensor {
+	if !t.shape.Equal(o.shape) {
+		panic(shapeErr("add_", "", "shape %v of the added tensor does not match the tensor's %v", o.shape, t.shape).with(t.shape, o.shape))
+	}
+	if t.requiresGrad && GradEnabled() {
+		panic(fmt.Sprintf("tensor: add_: a tensor of shape %v that requires grad is being used in an in-place operation; do it inside tensor.NoGrad", t.shape))
+	}
+	axpy(t.data, alpha, o.data)
 	return t
 }
