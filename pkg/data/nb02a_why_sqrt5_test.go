@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// %% notebooks/02a_why_sqrt5.ipynb cell 10
+// %% notebooks/02a_why_sqrt5.ipynb cell 9
 
 func TestGetNormalizedData(t *testing.T) {
 	xTrain, _, xValid, _ := GetNormalizedData()
