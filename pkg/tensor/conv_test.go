@@ -337,3 +337,27 @@ func BenchmarkConv2d(b *testing.B) {
 		})
 	}
 }
+
+// TestConv2dSplitBatch checks the path that splits a large batch over the
+// cores against the same images convolved one at a time (which never
+// splits): outputs and all three gradients.
+func TestConv2dSplitBatch(t *testing.T) {
+	const n = 64
+	x := randT(8, n, 8, 14, 14).SetRequiresGrad(true)
+	w, b := randT(9, 16, 8, 3, 3).SetRequiresGrad(true), randT(10, 16).SetRequiresGrad(true)
+	out := Conv2d(x, w, b, 2, 1)
+	gOut := randT(11, out.shape...)
+	out.BackwardWith(gOut)
+	gx, gw, gb := x.Grad().Clone(), w.Grad().Clone(), b.Grad().Clone()
+	w.ZeroGrad()
+	b.ZeroGrad()
+	for i := range n {
+		xi := x.Detach().Row(i).Reshape(1, 8, 14, 14).Clone().SetRequiresGrad(true)
+		oi := Conv2d(xi, w, b, 2, 1)
+		assertClose(t, fmt.Sprintf("image %d output", i), oi.Reshape(16, 7, 7), out.Detach().Row(i), 1e-5)
+		oi.BackwardWith(gOut.Row(i).Reshape(1, 16, 7, 7))
+		assertClose(t, fmt.Sprintf("image %d input gradient", i), xi.Grad().Reshape(8, 14, 14), gx.Row(i), 1e-5)
+	}
+	assertClose(t, "weight gradient", w.Grad(), gw, 1e-4)
+	assertClose(t, "bias gradient", b.Grad(), gb, 1e-4)
+}
