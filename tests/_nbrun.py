@@ -32,7 +32,9 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 
 # A cell that does nothing but still makes GoNB compile, link and run the program.
-PROBE_SOURCE = '%%\nfmt.Println("probe")'
+# Each probe differs (its number), as a learner's next cell does: the same program
+# twice would let go build reuse the binary it linked the first time.
+PROBE_SOURCE = '%%\nfmt.Println("probe {}")'
 
 
 class TimedClient(NotebookClient):
@@ -78,8 +80,8 @@ def main():
 
     nb = nbformat.read(args.notebook, as_version=4)
     n_own = len(nb.cells)
-    for _ in range(args.probe):
-        nb.cells.append(nbformat.v4.new_code_cell(PROBE_SOURCE))
+    for i in range(args.probe):
+        nb.cells.append(nbformat.v4.new_code_cell(PROBE_SOURCE.format(i)))
     client = TimedClient(
         nb,
         kernel_name=args.kernel,

@@ -102,7 +102,6 @@ func readCache(path string, key [32]byte) (*decoded, error) {
 		}
 		d.images = unsafe.Slice((*float32)(unsafe.Pointer(&b[cacheHeaderSize])), numel)
 		d.labels = b[cacheHeaderSize+4*numel : size : size]
-		registerForHugePages(d.images)
 		return d, nil
 	}
 	b, err := io.ReadAll(f)

@@ -248,65 +248,9 @@ func TestBatcherFastPathMatchesCollate(t *testing.T) {
 			t.Fatalf("batch %d: Index gave %v %v, Get+Collate %v %v", i, a[i].xShape, a[i].y, b[i].xShape, b[i].y)
 		}
 	}
-	xb, yb := fast.batch([]int{3, 1}, nil, nil)
+	xb, yb := fast.batch([]int{3, 1})
 	if yb.DType() != tensor.Int || xb.DType() != tensor.Float32 {
 		t.Fatalf("fast path dtypes %v %v", xb.DType(), yb.DType())
-	}
-}
-
-// indexOnly hides Dataset's IndexInto: a Batcher that cannot recycle.
-type indexOnly struct{ wrapped }
-
-func (w indexOnly) Index(idx []int) (x, y *tensor.Tensor) { return w.ds.Index(idx) }
-
-// Recycled batches hold the same values as fresh ones, and their storage
-// stays within the pass that made it.
-func TestDataLoaderRecyclesBatches(t *testing.T) {
-	const n, bs = 103, 10
-	ds := rowDataset(n)
-	for _, workers := range []int{0, 1, 3} {
-		dl := &DataLoader{Dataset: ds, Sampler: NewSampler(n, bs, true, tensor.NewRNG(5)), Workers: workers}
-		ref := &DataLoader{Dataset: indexOnly{wrapped{ds}}, Sampler: NewSampler(n, bs, true, tensor.NewRNG(5)), Workers: workers}
-		if got, want := record(dl), record(ref); !slices.EqualFunc(got, want, func(a, b batchRec) bool {
-			return slices.Equal(a.x, b.x) && slices.Equal(a.y, b.y) && slices.Equal(a.xShape, b.xShape)
-		}) {
-			t.Fatalf("workers %d: recycled batches differ from fresh ones", workers)
-		}
-
-		// Every storage of a pass is new (never one of the previous pass), and
-		// a pass needs no more storages than batches in flight at once.
-		seen := map[*float32]bool{}
-		for range 2 {
-			pass := map[*float32]bool{}
-			for xb := range dl.All() {
-				pass[&xb.Data()[0]] = true
-			}
-			for p := range pass {
-				if seen[p] {
-					t.Fatalf("workers %d: a pass reused a batch of the previous pass", workers)
-				}
-				seen[p] = true
-			}
-			if limit := 3*workers + 2; len(pass) > limit || (workers == 0 && len(pass) != 1) {
-				t.Errorf("workers %d: %d storages for %d batches, want at most %d", workers, len(pass), dl.Len(), limit)
-			}
-		}
-	}
-}
-
-// A training loop over a recycling loader allocates no batch per step.
-func TestDataLoaderPassAllocatesNoBatches(t *testing.T) {
-	const n, m, bs = 6400, 784, 64
-	ds := NewDataset(tensor.Zeros(n, m), tensor.Arange(n))
-	dl := NewDataLoader(ds, NewSampler(n, bs, true, tensor.NewRNG(1)), nil)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range dl.All() {
-	}
-	runtime.ReadMemStats(&after)
-	batchBytes := uint64(bs * m * 4)
-	if got := after.TotalAlloc - before.TotalAlloc; got > 5*batchBytes {
-		t.Errorf("one pass of %d batches allocated %d bytes, more than 5 batches (%d bytes each)", dl.Len(), got, batchBytes)
 	}
 }
 

@@ -1,6 +1,12 @@
 // Package data holds the lessons' data: MNIST (and Fashion-MNIST) loading,
-// written by hand in this file and in idx.go, fetch.go and cache.go, and the
-// Dataset, Sampler, DataLoader and friends exported from notebook 03.
+// written by hand in this file and in idx.go, fetch.go and cache.go; the
+// Dataset, Sampler, Collate and GetDLs exported from notebook 03; and the
+// library's DataLoader (loader.go), with its prefetching workers, written by
+// hand because the lesson only uses it, as it uses PyTorch's.
+//
+// A DataLoader's batches are new tensors that stay valid as long as anyone
+// holds them. Storage comes back to a loader only after the garbage
+// collector has proved that nothing refers to it (batchpool.go).
 //
 // GetData returns the course's split of MNIST. The four IDX files are looked
 // for in $FASTGO_MNIST_DIR, then in os.UserCacheDir()/fastgo/mnist, then in

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
-	"slices"
-	"sync"
 
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
-// %% notebooks/03_minibatch_training.ipynb cell 42
+// %% notebooks/03_minibatch_training.ipynb cell 78
 
 // Sample is one item of a dataset: an input X (one row, e.g. 784 pixels) and
 // its target Y (a 0-d tensor, e.g. the label 5).
@@ -55,14 +53,7 @@ func (ds *Dataset) Index(idx []int) (x, y *tensor.Tensor) {
 	return ds.X.IndexSelect(t), ds.Y.IndexSelect(t)
 }
 
-// IndexInto is Index gathering into the storage of an earlier batch (x, y),
-// as append reuses a slice's array; x and y may be nil, and their values are
-// overwritten. A DataLoader uses it to recycle its batches.
-func (ds *Dataset) IndexInto(idx []int, x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
-	return ds.X.IndexSelectInto(x, idx), ds.Y.IndexSelectInto(y, idx)
-}
-
-// %% notebooks/03_minibatch_training.ipynb cell 51
+// %% notebooks/03_minibatch_training.ipynb cell 91
 
 // Sampler yields the indices 0..N-1 in batches of BS; the last batch is
 // shorter when BS does not divide N. With Shuffle, every pass (every range
@@ -109,7 +100,7 @@ func (s *Sampler) All() iter.Seq[[]int] {
 	}
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 55
+// %% notebooks/03_minibatch_training.ipynb cell 97
 
 // Items is what a DataLoader needs of a dataset: how many samples there are and
 // the sample at an index. It plays the role of Python's __len__ and
@@ -137,192 +128,7 @@ func Collate(batch []Sample) (x, y *tensor.Tensor) {
 	return tensor.Stack(xs), tensor.Stack(ys)
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 60
-
-// prepared is a batch made by a worker, or the panic that stopped it.
-type prepared struct {
-	x, y     *tensor.Tensor
-	panicked bool
-	reason   any
-}
-
-// batchFunc makes the batch of the samples at idx, reusing the storage of
-// the earlier batch (oldX, oldY) where it can; both may be nil.
-type batchFunc func(idx []int, oldX, oldY *tensor.Tensor) (x, y *tensor.Tensor)
-
-// prepare calls makeBatch, turning a panic into a value, so that the loop's
-// goroutine can raise it again instead of the program crashing in a worker.
-func prepare(makeBatch batchFunc, idx []int, old prepared) (p prepared) {
-	defer func() {
-		if r := recover(); r != nil {
-			p = prepared{panicked: true, reason: r}
-		}
-	}()
-	p.x, p.y = makeBatch(idx, old.x, old.y)
-	return p
-}
-
-// prefetch yields makeBatch(idx) for every batch of indices of one pass of
-// sampler, in order, while workers goroutines prepare the following batches.
-//
-// The pass is drawn in the caller's goroutine (its random generator is never
-// used concurrently). A feeder goroutine hands the batches to the workers in
-// order and queues, for each, the one-slot channel its result will arrive on;
-// the loop reads the queue in order, so results come back in sampler order.
-// The queue's capacity bounds how far ahead the workers run. A batch whose
-// loop body has returned goes back to the workers through free, to be
-// overwritten by a later batch.
-func prefetch(sampler *Sampler, workers int, makeBatch batchFunc) iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
-	return func(yield func(x, y *tensor.Tensor) bool) {
-		batches := slices.Collect(sampler.All())
-		type job struct {
-			idx []int
-			out chan prepared
-		}
-		jobs := make(chan job)
-		queue := make(chan chan prepared, 2*workers)
-		free := make(chan prepared, 3*workers+1) // at most as many batches as are ever in flight
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		// However the loop ends (finished, break, panic in its body), no
-		// goroutine outlives the pass.
-		defer func() {
-			close(done)
-			wg.Wait()
-		}()
-
-		wg.Go(func() { // the feeder
-			defer close(queue)
-			defer close(jobs)
-			for _, idx := range batches {
-				out := make(chan prepared, 1)
-				select {
-				case queue <- out:
-				case <-done:
-					return
-				}
-				select {
-				case jobs <- job{idx, out}:
-				case <-done:
-					return
-				}
-			}
-		})
-		for range workers {
-			wg.Go(func() {
-				for j := range jobs {
-					var old prepared
-					select {
-					case old = <-free:
-					default: // none yet: makeBatch allocates
-					}
-					j.out <- prepare(makeBatch, j.idx, old) // one-slot buffer: never blocks
-				}
-			})
-		}
-
-		for out := range queue {
-			p := <-out
-			if p.panicked {
-				panic(p.reason)
-			}
-			if !yield(p.x, p.y) {
-				return
-			}
-			select {
-			case free <- p:
-			default:
-			}
-		}
-	}
-}
-
-// DataLoader yields the batches (x, y) of Dataset in the order of Sampler,
-// collated by Collate (nil means the package's Collate).
-//
-// With Workers > 0 it works like PyTorch's DataLoader with num_workers:
-// Workers goroutines gather and collate the next batches while the loop body
-// (the training step) runs; the batches and their order are the same as with
-// Workers == 0. A DataLoader is not safe for concurrent passes.
-//
-// With the default collate and a dataset that can gather into an earlier
-// batch (a ReusingBatcher, as Dataset is), a pass recycles its batches: a
-// batch's storage is overwritten by a later batch of the same pass once the
-// loop body has returned, so xb and yb are valid until the next iteration
-// (as bufio.Scanner's Bytes; Clone them to keep them longer). A training
-// step then allocates no new batch, which would otherwise hand Go's garbage
-// collector 200 KB every step of the lesson.
-type DataLoader struct {
-	Dataset Items
-	Sampler *Sampler
-	Collate CollateFunc
-	Workers int
-}
-
-// NewDataLoader returns a loader over ds with the given sampler and collate
-// function (nil means Collate), preparing batches in the loop's goroutine.
-func NewDataLoader(ds Items, sampler *Sampler, collate CollateFunc) *DataLoader {
-	return &DataLoader{Dataset: ds, Sampler: sampler, Collate: collate}
-}
-
-// Len returns the number of batches in one pass.
-func (dl *DataLoader) Len() int { return dl.Sampler.Len() }
-
-// All returns one pass over the batches: for xb, yb := range dl.All() { ... }.
-// Breaking out of the loop early stops every goroutine the pass started.
-func (dl *DataLoader) All() iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
-	if dl.Workers > 0 {
-		return prefetch(dl.Sampler, dl.Workers, dl.batch)
-	}
-	return func(yield func(x, y *tensor.Tensor) bool) {
-		var x, y *tensor.Tensor // the previous batch, whose storage the next one reuses
-		for idx := range dl.Sampler.All() {
-			x, y = dl.batch(idx, x, y)
-			if !yield(x, y) {
-				return
-			}
-		}
-	}
-}
-
-// Batcher is implemented by datasets that gather a whole batch in one call,
-// as Dataset.Index does (PyTorch's __getitems__). With the default collate a
-// DataLoader uses it instead of Get and Collate: the same batch, without a
-// tensor per sample.
-type Batcher interface {
-	Index(idx []int) (x, y *tensor.Tensor)
-}
-
-// ReusingBatcher is implemented by datasets that can also gather a batch
-// into the storage of an earlier one, as Dataset.IndexInto does; a
-// DataLoader with the default collate then recycles its batches.
-type ReusingBatcher interface {
-	IndexInto(idx []int, oldX, oldY *tensor.Tensor) (x, y *tensor.Tensor)
-}
-
-// batch gathers the samples at idx and collates them, into the storage of
-// the earlier batch (oldX, oldY) when the dataset is a ReusingBatcher.
-func (dl *DataLoader) batch(idx []int, oldX, oldY *tensor.Tensor) (x, y *tensor.Tensor) {
-	if dl.Collate == nil {
-		switch ds := dl.Dataset.(type) {
-		case ReusingBatcher:
-			return ds.IndexInto(idx, oldX, oldY)
-		case Batcher:
-			return ds.Index(idx)
-		}
-	}
-	items := make([]Sample, len(idx))
-	for j, i := range idx {
-		items[j] = dl.Dataset.Get(i)
-	}
-	collate := dl.Collate
-	if collate == nil {
-		collate = Collate
-	}
-	return collate(items)
-}
-
-// %% notebooks/03_minibatch_training.ipynb cell 66
+// %% notebooks/03_minibatch_training.ipynb cell 116
 
 // LoaderOption configures the loaders made by GetDLs.
 type LoaderOption func(*loaderOptions)

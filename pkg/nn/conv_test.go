@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"syscall"
 	"testing"
 
 	"github.com/fastgo/fastgo/pkg/nn"
@@ -151,4 +152,34 @@ func TestMSEPredictionColumn(t *testing.T) {
 	if g := pred.Grad(); !g.Shape().Equal(tensor.Shape{3, 1}) || g.At(2, 0) != 4.0/3 {
 		t.Errorf("gradient %v, want [[2/3] [0] [4/3]]", g)
 	}
+}
+
+// BenchmarkCNNStep times one training step of lesson 9's CNN at batch 64
+// (forward, cross entropy, backward, SGD), as bench/cnn runs it 782 times
+// an epoch. It reports CPU time per step beside wall time: on a shared
+// machine wall time measures the neighbours too.
+func BenchmarkCNNStep(b *testing.B) {
+	m := lessonCNN()
+	opt := nn.NewSGD(m.Parameters(), 0.4)
+	x := tensor.Rand(tensor.NewRNG(2), 64, 784).Reshape(-1, 1, 28, 28)
+	y := tensor.FromInts(make([]int, 64))
+	step := func() {
+		nn.CrossEntropy(m.Forward(x), y).Backward()
+		opt.Step()
+		opt.ZeroGrad()
+	}
+	step()
+	cpu0 := cpuSeconds()
+	for b.Loop() {
+		step()
+	}
+	b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N), "cpu-ns/op")
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

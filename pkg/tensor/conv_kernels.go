@@ -1,5 +1,7 @@
 package tensor
 
+import "slices"
+
 // The loops around Conv2d's matrix products: im2col, its adjoint col2im,
 // and the permutations between NCHW and the products' [CO, N·OH·OW].
 //
@@ -54,43 +56,72 @@ func newConvPlan(g convGeom) *convPlan {
 	return p
 }
 
-// padded returns x with p zero pixels around every image plane,
-// [N C H+2p W+2p], in a buffer from the pool (x itself if p = 0; free
-// tells which). Plain loops, not copy and clear: the rows are 2 to 28
-// values long, shorter than a call's set-up.
-func padded(x []float32, g *convGeom) (xp []float32, free bool) {
-	if g.p == 0 {
-		return x, false
-	}
-	hp, wp := g.h+2*g.p, g.w+2*g.p
-	xp = getBuf(g.n * g.c * hp * wp)
-	for pl := 0; pl < g.n*g.c; pl++ {
-		dst, src := xp[pl*hp*wp:][:hp*wp], x[pl*g.h*g.w:][:g.h*g.w]
-		clear(dst[:g.p*wp])
-		for r := 0; r < g.h; r++ {
-			d, s := dst[(r+g.p)*wp:][:wp], src[r*g.w:][:g.w]
-			for k := range g.p {
-				d[k], d[wp-1-k] = 0, 0
-			}
-			d = d[g.p:][:len(s)]
-			for k, v := range s {
-				d[k] = v
-			}
+// interior returns, for each pixel of an H×W plane, its index in the
+// padded (H+2p)×(W+2p) plane: one table moves whole planes in and out of
+// their padding (a loop per image row cost more than its 2-28 values).
+func (g *convGeom) interior() []int32 {
+	wp := g.w + 2*g.p
+	idx := make([]int32, 0, g.h*g.w)
+	for r := 0; r < g.h; r++ {
+		for c := 0; c < g.w; c++ {
+			idx = append(idx, int32((r+g.p)*wp+g.p+c))
 		}
-		clear(dst[(g.h+g.p)*wp:])
 	}
-	return xp, true
+	return idx
+}
+
+// padPlanes writes planes [pl0, pl1) of x into xp with p zero pixels
+// around each, [.. H+2p W+2p].
+func padPlanes(xp, x []float32, g *convGeom, pl0, pl1 int) {
+	hw, plane := g.h*g.w, (g.h+2*g.p)*(g.w+2*g.p)
+	clear(xp[pl0*plane : pl1*plane])
+	idx := g.interior()
+	for pl := pl0; pl < pl1; pl++ {
+		dst, src := xp[pl*plane:][:plane], x[pl*hw:][:len(idx)]
+		for k, o := range idx {
+			dst[o] = src[k]
+		}
+	}
+}
+
+// within returns the part of the ascending list at that lies in [lo, hi).
+func within(at []int32, lo, hi int) []int32 {
+	i, _ := slices.BinarySearch(at, int32(lo))
+	j, _ := slices.BinarySearch(at, int32(hi))
+	return at[i:j]
 }
 
 // im2col fills cols [C·KH·KW, N·OH·OW]: row (c,i,j), column (n,y,x) holds
-// xpad[n, c, y·s+i, x·s+j].
+// xpad[n, c, y·s+i, x·s+j]. Large batches are split by images over the
+// cores: each part pads its own images and fills its own columns.
 func im2col(cols, x []float32, p *convPlan) {
 	if len(p.off) == 0 {
 		return
 	}
-	xp, free := padded(x, &p.convGeom)
+	xp := x
+	if p.p > 0 {
+		xp = getBuf(p.n * p.c * (p.h + 2*p.p) * (p.w + 2*p.p))
+	}
+	P := p.oh * p.ow
+	parallelItems(p.n, len(cols)/p.n, func(n0, n1 int) {
+		if p.p > 0 {
+			padPlanes(xp, x, &p.convGeom, n0*p.c, n1*p.c)
+		}
+		p.im2colRange(cols, xp, n0*P, n1*P)
+	})
+	if p.p > 0 {
+		putBuf(xp)
+	}
+}
+
+// im2colRange fills columns [lo, hi) of cols, whole images. A shifted
+// row's copy stops short of the range's end, whose entries are all fresh
+// ones (the last output row or column of the range's last image).
+func (p *convPlan) im2colRange(cols, xp []float32, lo, hi int) {
 	NP := len(p.off)
 	plane, wp := (p.h+2*p.p)*(p.w+2*p.p), p.w+2*p.p
+	off := p.off[lo:hi]
+	lastY, lastX := within(p.lastY, lo, hi), within(p.lastX, lo, hi)
 	for c := 0; c < p.c; c++ {
 		for i := 0; i < p.kh; i++ {
 			for j := 0; j < p.kw; j++ {
@@ -99,21 +130,19 @@ func im2col(cols, x []float32, p *convPlan) {
 				src := xp[c*plane+i*wp+j:]
 				switch {
 				case i >= p.s:
-					copy(row, cols[(r-p.s*p.kw)*NP:][p.ow:NP])
-					gatherAt(row, src, p.off, p.lastY)
+					copy(row[lo:hi-p.ow], cols[(r-p.s*p.kw)*NP:][lo+p.ow:hi])
+					gatherAt(row, src, p.off, lastY)
 				case j >= p.s:
-					copy(row, cols[(r-p.s)*NP:][1:NP])
-					gatherAt(row, src, p.off, p.lastX)
+					copy(row[lo:hi-1], cols[(r-p.s)*NP:][lo+1:hi])
+					gatherAt(row, src, p.off, lastX)
 				default:
-					for k, o := range p.off {
-						row[k] = src[o]
+					dst := row[lo:hi]
+					for k, o := range off {
+						dst[k] = src[o]
 					}
 				}
 			}
 		}
-	}
-	if free {
-		putBuf(xp)
 	}
 }
 
@@ -127,45 +156,64 @@ func gatherAt(row, src []float32, off, at []int32) {
 // col2im is im2col's adjoint: it adds every entry of cols onto the input
 // pixel im2col read it from (entries that came from padding are dropped).
 // It uses cols as scratch. Within one row the windows' offsets differ, so
-// a scatter never adds twice to one address.
+// a scatter never adds twice to one address; parts of a split batch touch
+// only their own images.
 func col2im(dx, cols []float32, p *convPlan) {
-	NP := len(p.off)
-	if NP == 0 {
+	if len(p.off) == 0 {
 		return
 	}
-	hp, wp := p.h+2*p.p, p.w+2*p.p
+	plane := (p.h + 2*p.p) * (p.w + 2*p.p)
 	dp := dx // without padding, add straight into dx
 	if p.p > 0 {
-		dp = getBuf(p.n * p.c * hp * wp)
-		clear(dp)
+		dp = getBuf(p.n * p.c * plane)
 	}
+	P := p.oh * p.ow
+	parallelItems(p.n, len(cols)/p.n, func(n0, n1 int) {
+		if p.p > 0 {
+			clear(dp[n0*p.c*plane : n1*p.c*plane])
+		}
+		p.col2imRange(dp, cols, n0*P, n1*P)
+		if p.p == 0 {
+			return
+		}
+		idx := p.interior()
+		for pl := n0 * p.c; pl < n1*p.c; pl++ {
+			d, s := dx[pl*len(idx):][:len(idx)], dp[pl*plane:][:plane]
+			for k, o := range idx {
+				d[k] += s[o]
+			}
+		}
+	})
+	if p.p > 0 {
+		putBuf(dp)
+	}
+}
+
+// col2imRange is col2im for columns [lo, hi), whole images, in reverse
+// order of im2col's steps: a shifted row scatters its fresh entries and
+// adds the rest into its parent row.
+func (p *convPlan) col2imRange(dp, cols []float32, lo, hi int) {
+	NP := len(p.off)
+	plane, wp := (p.h+2*p.p)*(p.w+2*p.p), p.w+2*p.p
+	off := p.off[lo:hi]
+	lastY, lastX := within(p.lastY, lo, hi), within(p.lastX, lo, hi)
 	for r := p.c*p.kh*p.kw - 1; r >= 0; r-- {
 		c, i, j := r/(p.kh*p.kw), r/p.kw%p.kh, r%p.kw
 		row := cols[r*NP:][:NP]
-		dst := dp[c*hp*wp+i*wp+j:]
+		dst := dp[c*plane+i*wp+j:]
 		switch {
 		case i >= p.s:
-			scatterAt(dst, row, p.off, p.lastY)
-			addTo(cols[(r-p.s*p.kw)*NP:][p.ow:NP], row[:NP-p.ow])
+			scatterAt(dst, row, p.off, lastY)
+			addTo(cols[(r-p.s*p.kw)*NP:][lo+p.ow:hi], row[lo:hi-p.ow])
 		case j >= p.s:
-			scatterAt(dst, row, p.off, p.lastX)
-			addTo(cols[(r-p.s)*NP:][1:NP], row[:NP-1])
+			scatterAt(dst, row, p.off, lastX)
+			addTo(cols[(r-p.s)*NP:][lo+1:hi], row[lo:hi-1])
 		default:
-			for k, o := range p.off {
-				dst[o] += row[k]
+			d := row[lo:hi]
+			for k, o := range off {
+				dst[o] += d[k]
 			}
 		}
-	}
-	if p.p > 0 {
-		for pl := 0; pl < p.n*p.c; pl++ {
-			for r := 0; r < p.h; r++ {
-				d, s := dx[(pl*p.h+r)*p.w:][:p.w], dp[(pl*hp+r+p.p)*wp+p.p:][:p.w]
-				for k, v := range s {
-					d[k] += v
-				}
-			}
-		}
-		putBuf(dp)
 	}
 }
 
@@ -181,9 +229,14 @@ func scatterAt(dst, row []float32, off, at []int32) {
 // toNCHW writes Y [CO, N·P] (P = OH·OW) into out [N CO P], adding bias[o]
 // (nil: none).
 func toNCHW(out, y, bias []float32, g *convGeom) {
+	parallelItems(g.n, g.co*g.oh*g.ow, func(n0, n1 int) { toNCHWRange(out, y, bias, g, n0, n1) })
+}
+
+// toNCHWRange is toNCHW for images [n0, n1).
+func toNCHWRange(out, y, bias []float32, g *convGeom, n0, n1 int) {
 	P := g.oh * g.ow
 	NP := g.n * P
-	for n := 0; n < g.n; n++ {
+	for n := n0; n < n1; n++ {
 		for o := 0; o < g.co; o++ {
 			dst := out[(n*g.co+o)*P:][:P]
 			src := y[o*NP+n*P:][:P]
@@ -203,9 +256,11 @@ func toNCHW(out, y, bias []float32, g *convGeom) {
 func fromNCHW(G, gr []float32, g *convGeom) {
 	P := g.oh * g.ow
 	NP := g.n * P
-	for n := 0; n < g.n; n++ {
-		for o := 0; o < g.co; o++ {
-			copy(G[o*NP+n*P:][:P], gr[(n*g.co+o)*P:][:P])
+	parallelItems(g.n, g.co*P, func(n0, n1 int) {
+		for n := n0; n < n1; n++ {
+			for o := 0; o < g.co; o++ {
+				copy(G[o*NP+n*P:][:P], gr[(n*g.co+o)*P:][:P])
+			}
 		}
-	}
+	})
 }

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"gonum.org/v1/gonum/blas"
 )
 
 // convCase is one convolution shape of the gradient-check table.
@@ -334,6 +337,70 @@ func BenchmarkConv2d(b *testing.B) {
 			b.ReportMetric(float64(best.Nanoseconds()), "best-ns")
 			b.ReportMetric(flops/best.Seconds()/1e9, "best-GFLOP/s")
 			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// TestConv2dSplitBatch checks the path that splits a large batch over the
+// cores against the same images convolved one at a time (which never
+// splits): outputs and all three gradients.
+func TestConv2dSplitBatch(t *testing.T) {
+	const n = 64
+	x := randT(8, n, 8, 14, 14).SetRequiresGrad(true)
+	w, b := randT(9, 16, 8, 3, 3).SetRequiresGrad(true), randT(10, 16).SetRequiresGrad(true)
+	out := Conv2d(x, w, b, 2, 1)
+	gOut := randT(11, out.shape...)
+	out.BackwardWith(gOut)
+	gx, gw, gb := x.Grad().Clone(), w.Grad().Clone(), b.Grad().Clone()
+	w.ZeroGrad()
+	b.ZeroGrad()
+	for i := range n {
+		xi := x.Detach().Row(i).Reshape(1, 8, 14, 14).Clone().SetRequiresGrad(true)
+		oi := Conv2d(xi, w, b, 2, 1)
+		assertClose(t, fmt.Sprintf("image %d output", i), oi.Reshape(16, 7, 7), out.Detach().Row(i), 1e-5)
+		oi.BackwardWith(gOut.Row(i).Reshape(1, 16, 7, 7))
+		assertClose(t, fmt.Sprintf("image %d input gradient", i), xi.Grad().Reshape(8, 14, 14), gx.Row(i), 1e-5)
+	}
+	assertClose(t, "weight gradient", w.Grad(), gw, 1e-4)
+	assertClose(t, "bias gradient", b.Grad(), gb, 1e-4)
+}
+
+// BenchmarkConvGemmPeak measures what the BLAS reaches on one thread: a
+// 512³ product (its peak, for comparison) and the products of lesson 9's
+// CNN at batch 64 as Conv2d issues them, best single call of each.
+func BenchmarkConvGemmPeak(b *testing.B) {
+	SetBLASThreads(1)
+	defer SetBLASThreads(runtime.NumCPU())
+	N, T := blas.NoTrans, blas.Trans
+	type prod struct {
+		name    string
+		m, n, k int
+		tA, tB  blas.Transpose
+	}
+	prods := []prod{{"peak_512", 512, 512, 512, N, N}}
+	for _, l := range []struct{ co, k, np int }{{8, 25, 12544}, {16, 72, 3136}, {32, 144, 1024}, {32, 288, 256}} {
+		prods = append(prods,
+			prod{fmt.Sprintf("fwd_%dx%dx%d", l.co, l.np, l.k), l.co, l.np, l.k, N, N},
+			prod{fmt.Sprintf("dW_%dx%dx%d", l.co, l.k, l.np), l.co, l.k, l.np, N, T},
+			prod{fmt.Sprintf("dcols_%dx%dx%d", l.k, l.np, l.co), l.k, l.np, l.co, T, N})
+	}
+	for _, p := range prods {
+		lda, ldb := p.k, p.n
+		if p.tA == T {
+			lda = p.m
+		}
+		if p.tB == T {
+			ldb = p.k
+		}
+		a, bb, c := make([]float32, p.m*p.k), make([]float32, p.k*p.n), make([]float32, p.m*p.n)
+		b.Run(p.name, func(b *testing.B) {
+			best := time.Hour
+			for b.Loop() {
+				t0 := time.Now()
+				sgemm(p.tA, p.tB, p.m, p.n, p.k, 1, a, lda, bb, ldb, 0, c, p.n)
+				best = min(best, time.Since(t0))
+			}
+			b.ReportMetric(2*float64(p.m*p.n*p.k)/best.Seconds()/1e9, "best-GFLOP/s")
 		})
 	}
 }
