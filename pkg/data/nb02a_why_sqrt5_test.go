@@ -10,6 +10,9 @@ import (
 // %% notebooks/02a_why_sqrt5.ipynb cell 9
 
 func TestGetNormalizedData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the real MNIST")
+	}
 	xTrain, _, xValid, _ := GetNormalizedData()
 	nearZero := func(name string, v float32, tol float64) {
 		if math.Abs(float64(v)) > tol {
