@@ -6,12 +6,16 @@ in-memory copy with the kernel started in notebooks/ (GoNB's GONB_DIR, which the
 first cell uses to find the repository), and saves the executed copy and a JSON
 report under tests/output/notebooks/. A cell fails the test when it has an error
 output, a stderr stream with a Go panic or fatal error, or GoNB's HTML error block.
-Per-notebook and per-cell times go to tests/output/notebook_times.txt (and .json,
-which `make bench` reprints).
+A notebook fails when it takes longer than NB_TIME_LIMIT seconds (60 by default).
+After a notebook's own cells, PROBES trivial cells time what a cell that does nothing
+costs with all the notebook's declarations (compile, link and run by GoNB); the table
+shows their median as "trivial s". Per-notebook and per-cell times go to
+tests/output/notebook_times.txt (and .json, which `make bench` reprints).
 """
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -23,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 OUT_DIR = ROOT / "tests" / "output"
 CELL_TIMEOUT = int(os.environ.get("NB_CELL_TIMEOUT", "120"))
+# A lesson that takes longer than this headless has a slow cell to fix (issue: cells
+# that answer fast). Raise it on a slower or busier machine.
+TIME_LIMIT = float(os.environ.get("NB_TIME_LIMIT", "60"))
+PROBES = 3  # trivial cells timed after each notebook
 
 # Copies made by the browser test (notebooks/_e2e_*) and other scratch files start
 # with "_" or "."; they are not lessons.
@@ -72,8 +80,9 @@ def cell_problems(cell):
     return problems
 
 
-def run_notebook(venv_python, nb_path, cwd, out_dir, timeout=CELL_TIMEOUT):
-    """Executes nb_path in the repository's venv; returns the JSON report (a dict)."""
+def run_notebook(venv_python, nb_path, cwd, out_dir, timeout=CELL_TIMEOUT, probes=0):
+    """Executes nb_path in the repository's venv, then probes trivial cells; returns the
+    JSON report (a dict)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     report_path = out_dir / (nb_path.stem + ".json")
     executed = out_dir / nb_path.name
@@ -82,12 +91,12 @@ def run_notebook(venv_python, nb_path, cwd, out_dir, timeout=CELL_TIMEOUT):
     cmd = [
         str(venv_python), str(ROOT / "tests" / "_nbrun.py"), str(nb_path),
         "--cwd", str(cwd), "--report", str(report_path),
-        "--executed", str(executed), "--timeout", str(timeout),
+        "--executed", str(executed), "--timeout", str(timeout), "--probe", str(probes),
     ]
     # The per-cell timeout is enforced by nbclient; this one only guards a hung client.
     # As scripts/lab does: the venv's gonb kernel spec wins over one a user installed elsewhere.
     env = dict(os.environ, JUPYTER_PREFER_ENV_PATH="1")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60 + timeout * (ncells + 1))
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60 + timeout * (ncells + probes + 1))
     if proc.returncode != 0 or not report_path.exists():
         pytest.fail(
             f"{nb_path.name}: the notebook runner failed (exit {proc.returncode})\n"
@@ -112,11 +121,18 @@ def check_report(report, name):
         pytest.fail("\n\n".join(failures), pytrace=False)
 
 
+def trivial_seconds(rep):
+    """The median time of the report's trivial cells, or None without any."""
+    probes = rep.get("probe_seconds") or []
+    return statistics.median(probes) if probes else None
+
+
 def summarize(rep):
     """A report reduced to what the timing files keep."""
     return {
         "recorded": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "total_seconds": rep["total_seconds"],
+        "trivial_seconds": trivial_seconds(rep),
         "ok": not rep["error"] and not any(cell_problems(c) for c in rep["cells"]),
         "cells": [
             {"index": c["index"], "seconds": c["seconds"], "first_line": _first_line(c["source"])[:70]}
@@ -127,10 +143,12 @@ def summarize(rep):
 
 def format_times(summary):
     """The timing table: one line per notebook, then every cell of each."""
-    lines = [f"{'notebook':40} {'cells':>5} {'total s':>8} {'status':>7}  recorded"]
+    lines = [f"{'notebook':40} {'cells':>5} {'total s':>8} {'trivial s':>9} {'status':>7}  recorded"]
     for name, s in sorted(summary.items()):
         status = "ok" if s["ok"] else "FAIL"
-        lines.append(f"{name:40} {len(s['cells']):5d} {s['total_seconds']:8.1f} {status:>7}  {s['recorded']}")
+        trivial = s.get("trivial_seconds")
+        trivial = f"{trivial:9.2f}" if trivial is not None else f"{'-':>9}"
+        lines.append(f"{name:40} {len(s['cells']):5d} {s['total_seconds']:8.1f} {trivial} {status:>7}  {s['recorded']}")
     for name, s in sorted(summary.items()):
         lines += ["", name, f"  {'cell':>4} {'seconds':>8}  first line"]
         for c in s["cells"]:
@@ -188,10 +206,17 @@ def test_notebook_executes(nb_path, venv_python):
     meta = json.loads(nb_path.read_text(encoding="utf-8")).get("metadata", {})
     kernel = meta.get("kernelspec", {}).get("name")
     assert kernel == "gonb", f"{nb_path.name}: kernelspec is {kernel!r}, want 'gonb'"
-    report = run_notebook(venv_python, nb_path, NB_DIR, OUT_DIR / "notebooks")
+    report = run_notebook(venv_python, nb_path, NB_DIR, OUT_DIR / "notebooks", probes=PROBES)
     _results[nb_path.name] = report
     assert report["cells"], f"{nb_path.name}: no code cell was executed"
     check_report(report, nb_path.name)
+    assert len(report["probe_seconds"]) == PROBES, f"{nb_path.name}: trivial cells not timed: {report.get('probe_errors')}"
+    slowest = max(report["cells"], key=lambda c: c["seconds"])
+    assert report["total_seconds"] <= TIME_LIMIT, (
+        f"{nb_path.name} took {report['total_seconds']:.1f} s, over NB_TIME_LIMIT={TIME_LIMIT:g} s "
+        f"(slowest cell [{slowest['index']}] {slowest['seconds']:.1f} s: {_first_line(slowest['source'])!r}; "
+        f"a trivial cell {trivial_seconds(report):.2f} s)"
+    )
 
 
 def test_exporter_check_on_real_notebooks():

@@ -14,7 +14,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
-// %% notebooks/04_callbacks.ipynb cell 7
+// %% notebooks/04_callbacks.ipynb cell 9
 
 // DataBunch holds the training and validation loaders and C, the number of
 // classes (the output size of a classifier, which the data cannot tell from
@@ -30,7 +30,7 @@ func (db *DataBunch) TrainDS() data.Items { return db.TrainDL.Dataset }
 // ValidDS returns the validation loader's dataset.
 func (db *DataBunch) ValidDS() data.Items { return db.ValidDL.Dataset }
 
-// %% notebooks/04_callbacks.ipynb cell 9
+// %% notebooks/04_callbacks.ipynb cell 13
 
 // GetModel returns the lesson's model for db, Linear(m, nh), ReLU, Linear(nh,
 // c) with m the size of one input sample, and plain SGD over its parameters at
@@ -55,7 +55,7 @@ type Learner struct {
 	Data     *DataBunch
 }
 
-// %% notebooks/04_callbacks.ipynb cell 25
+// %% notebooks/04_callbacks.ipynb cell 35
 
 var (
 	camelRe1 = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
@@ -69,7 +69,7 @@ func Camel2Snake(name string) string {
 	return strings.ToLower(camelRe2.ReplaceAllString(s1, "${1}_${2}"))
 }
 
-// %% notebooks/04_callbacks.ipynb cell 27
+// %% notebooks/04_callbacks.ipynb cell 37
 
 // Callback is anything a Runner can drive. Make one by embedding
 // CallbackBase in a struct, then give it any of the event methods (BeginFit,
@@ -114,10 +114,14 @@ type Runner struct {
 	NIter   int     // training batches so far (TrainEvalCallback)
 	Stop    bool    // end the current pass after this batch
 
+	// Logger prints what callbacks report (AvgStatsCallback's lines), see
+	// Log; nil means fmt.Println.
+	Logger func(a ...any)
+
 	sorted []Callback
 }
 
-// %% notebooks/04_callbacks.ipynb cell 29
+// %% notebooks/04_callbacks.ipynb cell 39
 
 // CallbackName derives a callback's name from its type: the type name less a
 // "Callback" suffix, in snake_case. *TrainEvalCallback is "train_eval".
@@ -146,7 +150,7 @@ func orderOf(cb Callback) int {
 	return 0
 }
 
-// %% notebooks/04_callbacks.ipynb cell 31
+// %% notebooks/04_callbacks.ipynb cell 41
 
 // The events. A callback handles an event by having its method; the method
 // returns true to stop: to skip the rest of that batch (BeginBatch,
@@ -182,7 +186,7 @@ type (
 	AfterFit interface{ AfterFit() bool }
 )
 
-// %% notebooks/04_callbacks.ipynb cell 33
+// %% notebooks/04_callbacks.ipynb cell 43
 
 // Model returns the learner's model.
 func (r *Runner) Model() nn.Module { return r.Learn.Model }
@@ -195,6 +199,16 @@ func (r *Runner) LossFunc() LossFunc { return r.Learn.LossFunc }
 
 // Data returns the learner's data.
 func (r *Runner) Data() *DataBunch { return r.Learn.Data }
+
+// Log prints a through the runner's Logger, or with fmt.Println when it is
+// nil.
+func (r *Runner) Log(a ...any) {
+	if r.Logger == nil {
+		fmt.Println(a...)
+		return
+	}
+	r.Logger(a...)
+}
 
 // TrainEvalCallback switches the model between training and evaluation mode
 // and counts the training iterations (Runner.NIter) and the fractional epochs
@@ -232,7 +246,7 @@ func (cb *TrainEvalCallback) BeginValidate() bool {
 	return false
 }
 
-// %% notebooks/04_callbacks.ipynb cell 36
+// %% notebooks/04_callbacks.ipynb cell 51
 
 // NewRunner returns a runner with a TrainEvalCallback, the callbacks cbs and
 // one callback made by each of cbFuncs. A constructor function is Go's
@@ -277,7 +291,7 @@ func call[H any](r *Runner, event func(H) bool) bool {
 	return false
 }
 
-// %% notebooks/04_callbacks.ipynb cell 38
+// %% notebooks/04_callbacks.ipynb cell 53
 
 // OneBatch runs one batch: forward, loss and, in training, backward, step
 // and zeroing the gradients, with an event after each.
@@ -304,6 +318,8 @@ func (r *Runner) OneBatch(xb, yb *tensor.Tensor) {
 	}
 	r.Opt().ZeroGrad()
 }
+
+// %% notebooks/04_callbacks.ipynb cell 55
 
 // AllBatches runs every batch of dl, until a callback sets Stop.
 func (r *Runner) AllBatches(dl *data.DataLoader) {
@@ -343,7 +359,7 @@ func (r *Runner) Fit(epochs int, learn *Learner) {
 	}
 }
 
-// %% notebooks/04_callbacks.ipynb cell 43
+// %% notebooks/04_callbacks.ipynb cell 60
 
 // Metric scores predictions against targets, e.g. nn.Accuracy.
 type Metric func(pred, target *tensor.Tensor) float32
@@ -372,6 +388,8 @@ func (s *AvgStats) Reset() {
 	s.TotLoss, s.Count = 0, 0
 	s.TotMets = make([]float64, len(s.Metrics))
 }
+
+// %% notebooks/04_callbacks.ipynb cell 62
 
 // AllStats returns the totals: loss, then the metrics.
 func (s *AvgStats) AllStats() []float64 { return append([]float64{s.TotLoss}, s.TotMets...) }
@@ -409,6 +427,8 @@ func (s *AvgStats) Accumulate(run *Runner) {
 	}
 }
 
+// %% notebooks/04_callbacks.ipynb cell 64
+
 // AvgStatsCallback keeps training and validation statistics for each epoch
 // and prints them after it.
 type AvgStatsCallback struct {
@@ -438,9 +458,9 @@ func (cb *AvgStatsCallback) AfterLoss() bool {
 	return false
 }
 
-// AfterEpoch prints the epoch's statistics.
+// AfterEpoch reports the epoch's statistics through the runner's Log.
 func (cb *AvgStatsCallback) AfterEpoch() bool {
-	fmt.Println(cb.TrainStats)
-	fmt.Println(cb.ValidStats)
+	cb.Log(cb.TrainStats)
+	cb.Log(cb.ValidStats)
 	return false
 }

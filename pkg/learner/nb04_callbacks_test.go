@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// %% notebooks/04_callbacks.ipynb cell 49
+// %% notebooks/04_callbacks.ipynb cell 70
 
 func TestCamel2Snake(t *testing.T) {
 	for in, want := range map[string]string{

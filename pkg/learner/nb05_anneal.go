@@ -10,7 +10,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/plotting"
 )
 
-// %% notebooks/05_anneal.ipynb cell 7
+// %% notebooks/05_anneal.ipynb cell 8
 
 // ModelFunc makes a model and its optimizer for some data, as GetModel does.
 type ModelFunc func(db *DataBunch) (nn.Module, nn.Optimizer)
@@ -22,7 +22,7 @@ func CreateLearner(modelFunc ModelFunc, lossFunc LossFunc, db *DataBunch) *Learn
 	return &Learner{Model: model, Opt: opt, LossFunc: lossFunc, Data: db}
 }
 
-// %% notebooks/05_anneal.ipynb cell 13
+// %% notebooks/05_anneal.ipynb cell 14
 
 // GetModelFunc returns GetModel with the learning rate lr and 50 hidden units
 // fixed: a closure is Go's functools.partial.
@@ -30,7 +30,7 @@ func GetModelFunc(lr float64) ModelFunc {
 	return func(db *DataBunch) (nn.Module, nn.Optimizer) { return GetModel(db, lr, 50) }
 }
 
-// %% notebooks/05_anneal.ipynb cell 15
+// %% notebooks/05_anneal.ipynb cell 17
 
 // Recorder records the learning rate (of the last parameter group) and the
 // loss of every training batch.
@@ -58,15 +58,17 @@ func (r *Recorder) AfterBatch() bool {
 
 // PlotLR returns the plot of the recorded learning rates by iteration.
 func (r *Recorder) PlotLR() *plotting.Figure {
-	return plotting.Plot(plotting.Line("lr", r.LRs), plotting.Title("learning rate"), plotting.XLabel("iteration"))
+	return plotting.Plot(plotting.Line("lr", r.LRs), plotting.Title("learning rate"),
+		plotting.XLabel("iteration"), plotting.YLabel("learning rate"))
 }
 
 // PlotLoss returns the plot of the recorded losses by iteration.
 func (r *Recorder) PlotLoss() *plotting.Figure {
-	return plotting.Plot(plotting.Line("loss", r.Losses), plotting.Title("training loss"), plotting.XLabel("iteration"))
+	return plotting.Plot(plotting.Line("loss", r.Losses), plotting.Title("training loss"),
+		plotting.XLabel("iteration"), plotting.YLabel("loss"))
 }
 
-// %% notebooks/05_anneal.ipynb cell 17
+// %% notebooks/05_anneal.ipynb cell 19
 
 // Sched maps the position in training, from 0 (start) to 1 (end), to the
 // value of a hyper-parameter.
@@ -104,7 +106,7 @@ func (p *ParamScheduler) BeginBatch() bool {
 	return false
 }
 
-// %% notebooks/05_anneal.ipynb cell 22
+// %% notebooks/05_anneal.ipynb cell 24
 
 // Annealer turns f(start, end, pos) into a maker of schedules from start to
 // end. It is the lesson's @annealer decorator: a function that takes a
@@ -118,7 +120,7 @@ func Annealer(f func(start, end, pos float64) float64) func(start, end float64) 
 // SchedLin goes linearly from start to end: start + pos·(end − start).
 var SchedLin = Annealer(func(start, end, pos float64) float64 { return start + pos*(end-start) })
 
-// %% notebooks/05_anneal.ipynb cell 25
+// %% notebooks/05_anneal.ipynb cell 29
 
 // SchedCos follows half a cosine from start to end:
 // start + (1 + cos(π(1 − pos)))·(end − start)/2.
@@ -138,7 +140,7 @@ func Cos1CycleAnneal(start, high, end float64) []Sched {
 	return []Sched{SchedCos(start, high), SchedCos(high, end)}
 }
 
-// %% notebooks/05_anneal.ipynb cell 30
+// %% notebooks/05_anneal.ipynb cell 34
 
 // CombineScheds joins schedules: scheds[i] runs over the fraction pcts[i] of
 // training, seeing its own position go from 0 to 1. The pcts must be

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// %% notebooks/05_anneal.ipynb cell 37
+// %% notebooks/05_anneal.ipynb cell 47
 
 func TestAnnealersEnds(t *testing.T) {
 	for name, mk := range map[string]func(start, end float64) Sched{

@@ -20,6 +20,17 @@ import (
 // redrawn with carriage returns and one line per finished epoch; nothing
 // otherwise (output to a file or a pipe). Statistics come from the runner's
 // "avg_stats" callback when it has one.
+//
+// GoNB keeps a block updated in place (UpdateHTML) only for the kernel
+// session, and what a saved notebook holds of it depends on the front end.
+// So at the end of the fit the bar empties that block and displays its
+// final render as an ordinary output, which every notebook saves: one
+// table, marked data-progress="final" (the live block is "live").
+//
+// While it draws, the bar takes over the runner's Logger, since its table
+// shows what AvgStatsCallback would print: *AvgStats values are dropped,
+// anything else logged goes to the previous logger. The logger is restored
+// after the fit.
 type ProgressBar struct {
 	CallbackBase
 	// MinInterval is the least time between two redraws within a pass (the
@@ -31,7 +42,9 @@ type ProgressBar struct {
 
 	out    io.Writer // text mode; nil with html false means off
 	html   bool
-	id     string // GoNB display id of the HTML block
+	disp   display        // where the HTML goes: GoNB, or a test's recorder
+	id     string         // GoNB display id of the HTML block
+	logger func(a ...any) // the runner's Logger before the fit
 	start  time.Time
 	epochT time.Time
 	drawn  time.Time
@@ -59,7 +72,7 @@ func newProgressBar(inNotebook bool, stdout *os.File) *ProgressBar {
 	p := &ProgressBar{MinInterval: 100 * time.Millisecond, Width: 30}
 	switch {
 	case inNotebook:
-		p.html = true
+		p.html, p.disp = true, gonbDisplay{}
 	case isTerminal(stdout):
 		p.out = stdout
 	}
@@ -84,13 +97,51 @@ func (p *ProgressBar) on() bool { return p.html || p.out != nil }
 // before AvgStatsCallback prints.
 func (p *ProgressBar) Order() int { return -1 }
 
-// BeginFit starts the clock.
+// display is what the HTML bar needs from the notebook: a block updated in
+// place by id, an ordinary output, and a wait until both have arrived.
+type display interface {
+	Update(id, html string)
+	Show(html string)
+	Sync()
+}
+
+// gonbDisplay is display in GoNB.
+type gonbDisplay struct{}
+
+func (gonbDisplay) Update(id, html string) { gonbui.UpdateHTML(id, html) }
+func (gonbDisplay) Show(html string)       { gonbui.DisplayHTML(html) }
+func (gonbDisplay) Sync()                  { gonbui.Sync() }
+
+// BeginFit starts the clock and takes over the runner's Logger.
 func (p *ProgressBar) BeginFit() bool {
 	p.start, p.rows = time.Now(), nil
 	if p.html {
 		p.id = "progress_" + gonbui.UniqueId()
 	}
+	if p.on() {
+		p.logger = p.Logger
+		p.Logger = p.log
+	}
 	return false
+}
+
+// log drops the statistics that the bar's table shows and passes anything
+// else to the logger the runner had before.
+func (p *ProgressBar) log(a ...any) {
+	rest := a[:0:0]
+	for _, v := range a {
+		if _, ok := v.(*AvgStats); !ok {
+			rest = append(rest, v)
+		}
+	}
+	if len(rest) == 0 {
+		return
+	}
+	if p.logger != nil {
+		p.logger(rest...)
+	} else {
+		fmt.Println(rest...)
+	}
 }
 
 // BeginEpoch starts the epoch's training bar.
@@ -133,11 +184,16 @@ func (p *ProgressBar) AfterEpoch() bool {
 	return false
 }
 
-// AfterFit draws the final state.
+// AfterFit replaces the live block by the final render and gives the
+// runner its logger back.
 func (p *ProgressBar) AfterFit() bool {
 	if p.html {
-		p.draw()
-		gonbui.Sync() // the last update must reach the notebook before the program ends
+		p.disp.Update(p.id, "")
+		p.disp.Show(p.render(true))
+		p.disp.Sync() // the output must reach the notebook before the program ends
+	}
+	if p.on() {
+		p.Logger, p.logger = p.logger, nil
 	}
 	return false
 }
@@ -211,7 +267,7 @@ func (p *ProgressBar) draw() {
 		p.writeLine(p.line())
 	}
 	if p.html {
-		gonbui.UpdateHTML(p.id, p.htmlBlock())
+		p.disp.Update(p.id, p.render(false))
 	}
 }
 
@@ -230,14 +286,19 @@ func (p *ProgressBar) writeLine(s string) {
 	p.width, p.closed = len(s), false
 }
 
-// htmlBlock renders the state as HTML: the bar over epochs, a table of the
-// finished epochs, and the bar over the current pass.
-func (p *ProgressBar) htmlBlock() string {
+// render returns the state as HTML: the bar over epochs, a table of the
+// finished epochs, and, while live, the bar over the current pass. The
+// outer div says which it is: data-progress="live" or "final".
+func (p *ProgressBar) render(final bool) string {
 	var b strings.Builder
 	done := len(p.rows)
-	fmt.Fprintf(&b, `<div style="font-family:monospace">`+
+	state := "live"
+	if final {
+		state = "final"
+	}
+	fmt.Fprintf(&b, `<div data-progress="%s" style="font-family:monospace">`+
 		`<div><progress value="%d" max="%d" style="width:300px"></progress> %d/%d epochs %s</div>`,
-		done, p.Epochs, done, p.Epochs, fmtDuration(time.Since(p.start)))
+		state, done, p.Epochs, done, p.Epochs, fmtDuration(time.Since(p.start)))
 	if done > 0 {
 		b.WriteString(`<table style="margin:4px 0"><tr><th>epoch</th>`)
 		names := p.columns()
@@ -254,7 +315,7 @@ func (p *ProgressBar) htmlBlock() string {
 		}
 		b.WriteString("</table>")
 	}
-	if done < p.Epochs {
+	if !final && done < p.Epochs {
 		fmt.Fprintf(&b, `<div><progress value="%d" max="%d" style="width:300px"></progress> %s %d/%d %s</div>`,
 			p.batch, p.Iters, p.phase(), p.batch, p.Iters, html.EscapeString(p.liveStats()))
 	}

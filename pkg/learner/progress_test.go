@@ -2,9 +2,11 @@ package learner
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +113,7 @@ func TestHTMLBlock(t *testing.T) {
 	run.Epochs, run.Iters, run.InTrain = 3, 98, true
 	bar.batch = 45
 	bar.rows = []epochRow{{epoch: 0, train: []float64{0.5, 0.9, 0}, valid: []float64{0.25, 0.95, 0}, took: 1500 * time.Millisecond}}
-	h := bar.htmlBlock()
+	h := bar.render(false)
 	for _, want := range []string{
 		`<progress value="1" max="3"`, "1/3 epochs",
 		"<th>epoch</th><th>train loss</th><th>train accuracy</th><th>train metric 1</th><th>valid loss</th><th>valid accuracy</th><th>valid metric 1</th><th>time</th>",
@@ -124,9 +126,78 @@ func TestHTMLBlock(t *testing.T) {
 	}
 	// A finished fit shows no bar over a pass.
 	run.Epochs = 1
-	if h := bar.htmlBlock(); strings.Count(h, "<progress") != 1 {
+	if h := bar.render(false); strings.Count(h, "<progress") != 1 {
 		t.Errorf("finished fit: %d progress bars in %s", strings.Count(h, "<progress"), h)
 	}
+}
+
+// recordedDisplay keeps what an HTML bar sends to the notebook.
+type recordedDisplay struct {
+	updates []string // "id: html"
+	shown   []string
+	synced  int
+}
+
+func (d *recordedDisplay) Update(id, html string) { d.updates = append(d.updates, id+": "+html) }
+func (d *recordedDisplay) Show(html string)       { d.shown = append(d.shown, html) }
+func (d *recordedDisplay) Sync()                  { d.synced++ }
+
+func TestHTMLBarEndsWithOneFinalRender(t *testing.T) {
+	disp := &recordedDisplay{}
+	bar := &ProgressBar{MinInterval: 0, Width: 10, html: true, disp: disp}
+	var logged []string
+	run := NewRunner([]Callback{bar, NewAvgStatsCallback(nn.Accuracy)})
+	run.Logger = func(a ...any) { logged = append(logged, fmt.Sprint(a...)) }
+	run.Fit(2, testLearner(testBunch(12, 8, 4, 4), 0.1))
+
+	if len(disp.updates) == 0 {
+		t.Fatal("no live updates")
+	}
+	for _, u := range disp.updates[:len(disp.updates)-1] {
+		if !strings.Contains(u, `data-progress="live"`) {
+			t.Errorf("live update without its mark: %s", u)
+		}
+	}
+	if last := disp.updates[len(disp.updates)-1]; !strings.HasSuffix(last, ": ") {
+		t.Errorf("the live block is not emptied at the end: last update %q", last)
+	}
+	if len(disp.shown) != 1 || disp.synced != 1 {
+		t.Fatalf("want one final output, synced once; got %d outputs, %d syncs", len(disp.shown), disp.synced)
+	}
+	final := disp.shown[0]
+	if !strings.Contains(final, `data-progress="final"`) || strings.Count(final, "<progress") != 1 ||
+		strings.Count(final, "<tr><td>") != 2 || !strings.Contains(final, "2/2 epochs") {
+		t.Errorf("final render: want the epochs bar and both rows, no pass bar:\n%s", final)
+	}
+	// AvgStats' lines are in the table, so they were not logged; the
+	// runner's logger is back after the fit.
+	if len(logged) != 0 {
+		t.Errorf("logged during the fit: %q", logged)
+	}
+	run.Log("after")
+	if len(logged) != 1 || logged[0] != "after" {
+		t.Errorf("logger not restored: %q", logged)
+	}
+}
+
+func TestTextBarPassesOtherLogs(t *testing.T) {
+	var buf bytes.Buffer
+	bar := NewTextProgressBar(&buf)
+	var logged []string
+	run := NewRunner([]Callback{bar, NewAvgStatsCallback(nn.Accuracy), &logEpoch{}})
+	run.Logger = func(a ...any) { logged = append(logged, fmt.Sprint(a...)) }
+	run.Fit(2, testLearner(testBunch(12, 8, 4, 4), 0.1))
+	if want := []string{"epoch 0 done", "epoch 1 done"}; !slices.Equal(logged, want) {
+		t.Errorf("logged %q, want %q (AvgStats' lines dropped, others kept)", logged, want)
+	}
+}
+
+// logEpoch logs a line that is not statistics after each epoch.
+type logEpoch struct{ CallbackBase }
+
+func (cb *logEpoch) AfterEpoch() bool {
+	cb.Log(fmt.Sprintf("epoch %d done", cb.Epoch))
+	return false
 }
 
 func TestFmtDuration(t *testing.T) {

@@ -1,0 +1,187 @@
+// Command cnn trains lesson 06's small CNN on MNIST with this repository's
+// library (the model of notebook 02a with a linear head: four Conv2d layers
+// of stride 2 with ReLUs, AdaptiveAvgPool2d(1), Flatten, Linear 32→10; cross
+// entropy; SGD; a shuffled DataLoader from GetDLs), times every epoch and
+// prints one JSON line for bench/run, with the fields bench/mlp prints:
+//
+//	{"impl":"ours", "model":"cnn", "epoch_times":[...], "median_s":..., "accuracy":..., "gflops":..., ...}
+//
+// Of -epochs training epochs, the first -warmup are not timed for the
+// median; the median is taken over the next -timed epochs. Validation
+// accuracy is measured once, on all 10,000 validation images, after every
+// epoch has run. gflops is the rate of the convolutions' and the linear
+// layer's multiply-adds (forward and backward) over the median epoch.
+// bench/torch_cnn.py is PyTorch's side.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/fastgo/fastgo/pkg/data"
+	"github.com/fastgo/fastgo/pkg/nn"
+	"github.com/fastgo/fastgo/pkg/tensor"
+)
+
+// result is the JSON line printed at the end; torch_cnn.py prints the same
+// fields.
+type result struct {
+	Impl       string     `json:"impl"`
+	Model      string     `json:"model"`
+	Hidden     int        `json:"hidden"`
+	BS         int        `json:"bs"`
+	Threads    int        `json:"threads"`
+	Seed       uint64     `json:"seed"`
+	Workers    int        `json:"workers"`
+	EpochTimes []float64  `json:"epoch_times"`
+	EpochCPU   []float64  `json:"epoch_cpu"`
+	MedianS    float64    `json:"median_s"`
+	GFLOPS     float64    `json:"gflops"`
+	Accuracy   float64    `json:"accuracy"`
+	MaxRSSKB   int64      `json:"maxrss_kb"`
+	BLAS       string     `json:"blas"`
+	DataCheck  [4]float64 `json:"data_check"`
+}
+
+// cnn is lesson 06's get_cnn_model: the batch [n 784] viewed as images
+// (mnist_resize), four convolutions, pooling, flatten, the linear head.
+func cnn(r *rand.Rand) *nn.Sequential {
+	return nn.NewSequential(
+		nn.Lambda(func(x *tensor.Tensor) *tensor.Tensor { return x.Reshape(-1, 1, 28, 28) }),
+		nn.NewConv2d(1, 8, 5, r, nn.Stride(2), nn.Padding(2)), nn.ReLU{},
+		nn.NewConv2d(8, 16, 3, r, nn.Stride(2), nn.Padding(1)), nn.ReLU{},
+		nn.NewConv2d(16, 32, 3, r, nn.Stride(2), nn.Padding(1)), nn.ReLU{},
+		nn.NewConv2d(32, 32, 3, r, nn.Stride(2), nn.Padding(1)), nn.ReLU{},
+		nn.NewAdaptiveAvgPool2d(1), nn.Flatten{}, nn.NewLinear(32, 10, r))
+}
+
+// flopsPerImage counts 2 flops per multiply-add of one image's forward and
+// backward pass: each convolution's forward product, its weight gradient
+// and (except the first, whose input is the data) its input gradient.
+func flopsPerImage() float64 {
+	layers := []struct{ c, co, k, out int }{{1, 8, 5, 14}, {8, 16, 3, 7}, {16, 32, 3, 4}, {32, 32, 3, 2}}
+	var macs float64
+	for i, l := range layers {
+		m := float64(l.co * l.out * l.out * l.c * l.k * l.k)
+		macs += 2 * m
+		if i > 0 {
+			macs += m
+		}
+	}
+	macs += 3 * 32 * 10
+	return 2 * macs
+}
+
+func main() {
+	bs := flag.Int("bs", 64, "training batch size")
+	epochs := flag.Int("epochs", 3, "training epochs in all (accuracy is measured after them)")
+	warmup := flag.Int("warmup", 1, "leading epochs left out of the median")
+	timed := flag.Int("timed", 2, "epochs after the warm-up whose median is reported")
+	lr := flag.Float64("lr", 0.4, "SGD learning rate")
+	seed := flag.Uint64("seed", 1, "seed of the initialisation (seed) and of the shuffling (seed+1)")
+	threads := flag.Int("threads", 0, "BLAS threads at most (0: the library's default)")
+	workers := flag.Int("workers", 0, "DataLoader workers (0: batches gathered in the loop, as PyTorch's default)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the training epochs to this file")
+	flag.Parse()
+	if *epochs < *warmup+*timed || *timed < 1 {
+		fail("need -epochs >= -warmup + -timed and -timed >= 1, got %d, %d, %d", *epochs, *warmup, *timed)
+	}
+	if *threads > 0 {
+		tensor.SetBLASThreads(*threads)
+	}
+
+	xTrain, yTrain, xValid, yValid := data.GetData()
+	trainDS, validDS := data.NewDataset(xTrain, yTrain), data.NewDataset(xValid, yValid)
+	trainDL, _ := data.GetDLs(trainDS, validDS, *bs, data.WithRNG(tensor.NewRNG(*seed+1)), data.WithWorkers(*workers))
+
+	model := cnn(tensor.NewRNG(*seed))
+	opt := nn.NewSGD(model.Parameters(), *lr)
+
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fail("cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail("cpuprofile %s: %v", *cpuprofile, err)
+		}
+		defer f.Close()
+	}
+	res := result{Impl: "ours", Model: "cnn", BS: *bs, Threads: *threads, Seed: *seed, Workers: *workers}
+	for range *epochs {
+		start, cpu0 := time.Now(), cpuSeconds()
+		for xb, yb := range trainDL.All() {
+			nn.CrossEntropy(model.Forward(xb), yb).Backward()
+			opt.Step()
+			opt.ZeroGrad()
+		}
+		res.EpochTimes = append(res.EpochTimes, time.Since(start).Seconds())
+		res.EpochCPU = append(res.EpochCPU, cpuSeconds()-cpu0)
+	}
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+
+	// In chunks: one im2col matrix of all 10,000 images would take 200 MB.
+	tensor.NoGrad(func() {
+		const chunk = 500
+		for i := 0; i < xValid.Len(); i += chunk {
+			xb, yb := xValid.Slice(i, i+chunk), yValid.Slice(i, i+chunk)
+			res.Accuracy += float64(nn.Accuracy(model.Forward(xb), yb)) * float64(xb.Len())
+		}
+		res.Accuracy /= float64(xValid.Len())
+	})
+	res.MedianS = median(res.EpochTimes[*warmup : *warmup+*timed])
+	res.GFLOPS = flopsPerImage() * float64(xTrain.Len()) / res.MedianS / 1e9
+	res.MaxRSSKB = maxRSSKB()
+	res.BLAS = tensor.BLASInfo()
+	// Sums of the data, so bench/run can check that PyTorch trained on the same numbers.
+	for i, t := range []*tensor.Tensor{xTrain, yTrain, xValid, yValid} {
+		for _, v := range t.Data() {
+			res.DataCheck[i] += float64(v)
+		}
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		fail("writing the result: %v", err)
+	}
+}
+
+// median returns the median of xs (the mean of the middle two for an even count).
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// cpuSeconds returns the user plus system CPU time of the process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// maxRSSKB returns the peak resident set size of the process in KiB (Linux's unit for ru_maxrss).
+func maxRSSKB() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return int64(ru.Maxrss)
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench/cnn: "+format+"\n", args...)
+	os.Exit(2)
+}
