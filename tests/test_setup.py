@@ -113,7 +113,15 @@ def test_kernel_spec_fits_this_machine():
     env = spec["env"]
     assert env["PATH"].split(":")[0] == str(ROOT / ".cache" / "bin") and env["PATH"].endswith("${PATH}"), env["PATH"]
     tag = blas_tag()
-    assert env.get("GOFLAGS", "") == (f"-tags={tag}" if tag else ""), env
+    # Every cell is built: no debug information, and with a native BLAS Go's own linker,
+    # given the libraries that pkg/tensor's cgo file names (scripts/setup says why).
+    assert env.get("GOFLAGS", "") == (f'-tags={tag} "-ldflags=-s -w"' if tag else '"-ldflags=-s -w"'), env
+    if tag:
+        libs = re.search(r"^#cgo LDFLAGS: (.*)$", (ROOT / "pkg" / "tensor" / f"blas_{tag}.go").read_text(), re.M)
+        assert env.get("CGO_LDFLAGS") == libs.group(1) and env.get("GO_EXTLINK_ENABLED") == "0", env
+    # GoNB's `go get` before every build answers from the module cache first.
+    modcache = run(["go", "env", "GOMODCACHE"]).stdout.strip()
+    assert env.get("GOPROXY", "").startswith(f"file://{modcache}/cache/download,"), env
     coretype = run([str(ROOT / "scripts" / "openblas-coretype"), "-q"]).stdout.strip()
     assert env.get("OPENBLAS_CORETYPE", "") == coretype, env
 

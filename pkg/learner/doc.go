@@ -17,7 +17,11 @@
 //	type PrintLoss struct{ learner.CallbackBase }
 //
 //	func (cb *PrintLoss) AfterLoss() bool {
-//		fmt.Println(cb.Loss.Item()) // cb.Loss is the runner's field
+//		cb.Log(cb.Loss.Item()) // cb.Loss is the runner's field
 //		return false
 //	}
+//
+// Callbacks print through Runner.Log, which goes to Runner.Logger (nil means
+// fmt.Println); a ProgressBar takes the logger over while it draws, so that
+// AvgStatsCallback's numbers appear once, in its table.
 package learner

@@ -246,7 +246,7 @@ func (cb *TrainEvalCallback) BeginValidate() bool {
 	return false
 }
 
-// %% notebooks/04_callbacks.ipynb cell 51
+// %% notebooks/04_callbacks.ipynb cell 50
 
 // NewRunner returns a runner with a TrainEvalCallback, the callbacks cbs and
 // one callback made by each of cbFuncs. A constructor function is Go's
@@ -291,7 +291,7 @@ func call[H any](r *Runner, event func(H) bool) bool {
 	return false
 }
 
-// %% notebooks/04_callbacks.ipynb cell 53
+// %% notebooks/04_callbacks.ipynb cell 52
 
 // OneBatch runs one batch: forward, loss and, in training, backward, step
 // and zeroing the gradients, with an event after each.
@@ -319,7 +319,7 @@ func (r *Runner) OneBatch(xb, yb *tensor.Tensor) {
 	r.Opt().ZeroGrad()
 }
 
-// %% notebooks/04_callbacks.ipynb cell 55
+// %% notebooks/04_callbacks.ipynb cell 54
 
 // AllBatches runs every batch of dl, until a callback sets Stop.
 func (r *Runner) AllBatches(dl *data.DataLoader) {
@@ -359,7 +359,7 @@ func (r *Runner) Fit(epochs int, learn *Learner) {
 	}
 }
 
-// %% notebooks/04_callbacks.ipynb cell 60
+// %% notebooks/04_callbacks.ipynb cell 59
 
 // Metric scores predictions against targets, e.g. nn.Accuracy.
 type Metric func(pred, target *tensor.Tensor) float32
@@ -389,7 +389,7 @@ func (s *AvgStats) Reset() {
 	s.TotMets = make([]float64, len(s.Metrics))
 }
 
-// %% notebooks/04_callbacks.ipynb cell 62
+// %% notebooks/04_callbacks.ipynb cell 61
 
 // AllStats returns the totals: loss, then the metrics.
 func (s *AvgStats) AllStats() []float64 { return append([]float64{s.TotLoss}, s.TotMets...) }
@@ -427,10 +427,10 @@ func (s *AvgStats) Accumulate(run *Runner) {
 	}
 }
 
-// %% notebooks/04_callbacks.ipynb cell 64
+// %% notebooks/04_callbacks.ipynb cell 63
 
 // AvgStatsCallback keeps training and validation statistics for each epoch
-// and prints them after it.
+// and reports them after it through the runner's Log.
 type AvgStatsCallback struct {
 	CallbackBase
 	TrainStats, ValidStats *AvgStats

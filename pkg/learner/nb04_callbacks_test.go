@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// %% notebooks/04_callbacks.ipynb cell 70
+// %% notebooks/04_callbacks.ipynb cell 69
 
 func TestCamel2Snake(t *testing.T) {
 	for in, want := range map[string]string{
