@@ -6,7 +6,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
-// %% notebooks/02a_why_sqrt5.ipynb cell 7
+// %% notebooks/02a_why_sqrt5.ipynb cell 7 (id nb02a-007, sum b2861663)
 
 // Normalize returns (x − m) / s elementwise, where m and s are scalar tensors,
 // usually the training set's mean and standard deviation.

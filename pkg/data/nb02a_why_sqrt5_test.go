@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// %% notebooks/02a_why_sqrt5.ipynb cell 9
+// %% notebooks/02a_why_sqrt5.ipynb cell 9 (id nb02a-009, sum 5ede17fd)
 
 func TestGetNormalizedData(t *testing.T) {
 	if testing.Short() {

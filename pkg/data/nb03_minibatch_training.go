@@ -10,7 +10,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
-// %% notebooks/03_minibatch_training.ipynb cell 78
+// %% notebooks/03_minibatch_training.ipynb cell 78 (id nb03-078, sum fd424140)
 
 // Sample is one item of a dataset: an input X (one row, e.g. 784 pixels) and
 // its target Y (a 0-d tensor, e.g. the label 5).
@@ -53,7 +53,7 @@ func (ds *Dataset) Index(idx []int) (x, y *tensor.Tensor) {
 	return ds.X.IndexSelect(t), ds.Y.IndexSelect(t)
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 91
+// %% notebooks/03_minibatch_training.ipynb cell 91 (id nb03-091, sum cf61a662)
 
 // Sampler yields the indices 0..N-1 in batches of BS; the last batch is
 // shorter when BS does not divide N. With Shuffle, every pass (every range
@@ -100,7 +100,7 @@ func (s *Sampler) All() iter.Seq[[]int] {
 	}
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 97
+// %% notebooks/03_minibatch_training.ipynb cell 97 (id nb03-097, sum df7c5f41)
 
 // Items is what a DataLoader needs of a dataset: how many samples there are and
 // the sample at an index. It plays the role of Python's __len__ and
@@ -128,7 +128,7 @@ func Collate(batch []Sample) (x, y *tensor.Tensor) {
 	return tensor.Stack(xs), tensor.Stack(ys)
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 116
+// %% notebooks/03_minibatch_training.ipynb cell 116 (id nb03-116, sum 439facc5)
 
 // LoaderOption configures the loaders made by GetDLs.
 type LoaderOption func(*loaderOptions)

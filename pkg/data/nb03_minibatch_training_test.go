@@ -10,7 +10,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
-// %% notebooks/03_minibatch_training.ipynb cell 120
+// %% notebooks/03_minibatch_training.ipynb cell 120 (id nb03-120, sum 27f31716)
 
 func TestSamplerLessonExample(t *testing.T) {
 	got := fmt.Sprint(slices.Collect(NewSampler(10, 3, false, nil).All()))

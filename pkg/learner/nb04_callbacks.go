@@ -14,7 +14,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
-// %% notebooks/04_callbacks.ipynb cell 9
+// %% notebooks/04_callbacks.ipynb cell 9 (id c007, sum 190dee35)
 
 // DataBunch holds the training and validation loaders and C, the number of
 // classes (the output size of a classifier, which the data cannot tell from
@@ -30,7 +30,7 @@ func (db *DataBunch) TrainDS() data.Items { return db.TrainDL.Dataset }
 // ValidDS returns the validation loader's dataset.
 func (db *DataBunch) ValidDS() data.Items { return db.ValidDL.Dataset }
 
-// %% notebooks/04_callbacks.ipynb cell 13
+// %% notebooks/04_callbacks.ipynb cell 13 (id c009, sum 18388f65)
 
 // GetModel returns the lesson's model for db, Linear(m, nh), ReLU, Linear(nh,
 // c) with m the size of one input sample, and plain SGD over its parameters at
@@ -55,7 +55,7 @@ type Learner struct {
 	Data     *DataBunch
 }
 
-// %% notebooks/04_callbacks.ipynb cell 35
+// %% notebooks/04_callbacks.ipynb cell 35 (id c025, sum 819b82b5)
 
 var (
 	camelRe1 = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
@@ -69,7 +69,7 @@ func Camel2Snake(name string) string {
 	return strings.ToLower(camelRe2.ReplaceAllString(s1, "${1}_${2}"))
 }
 
-// %% notebooks/04_callbacks.ipynb cell 37
+// %% notebooks/04_callbacks.ipynb cell 37 (id c027, sum 1bc59961)
 
 // Callback is anything a Runner can drive. Make one by embedding
 // CallbackBase in a struct, then give it any of the event methods (BeginFit,
@@ -121,7 +121,7 @@ type Runner struct {
 	sorted []Callback
 }
 
-// %% notebooks/04_callbacks.ipynb cell 39
+// %% notebooks/04_callbacks.ipynb cell 39 (id c029, sum 50b7dcab)
 
 // CallbackName derives a callback's name from its type: the type name less a
 // "Callback" suffix, in snake_case. *TrainEvalCallback is "train_eval".
@@ -150,7 +150,7 @@ func orderOf(cb Callback) int {
 	return 0
 }
 
-// %% notebooks/04_callbacks.ipynb cell 41
+// %% notebooks/04_callbacks.ipynb cell 41 (id c031, sum b01fd807)
 
 // The events. A callback handles an event by having its method; the method
 // returns true to stop: to skip the rest of that batch (BeginBatch,
@@ -186,7 +186,7 @@ type (
 	AfterFit interface{ AfterFit() bool }
 )
 
-// %% notebooks/04_callbacks.ipynb cell 43
+// %% notebooks/04_callbacks.ipynb cell 43 (id c033, sum 1c294a57)
 
 // Model returns the learner's model.
 func (r *Runner) Model() nn.Module { return r.Learn.Model }
@@ -246,7 +246,7 @@ func (cb *TrainEvalCallback) BeginValidate() bool {
 	return false
 }
 
-// %% notebooks/04_callbacks.ipynb cell 50
+// %% notebooks/04_callbacks.ipynb cell 50 (id c036, sum 4a6b3f98)
 
 // NewRunner returns a runner with a TrainEvalCallback, the callbacks cbs and
 // one callback made by each of cbFuncs. A constructor function is Go's
@@ -291,7 +291,7 @@ func call[H any](r *Runner, event func(H) bool) bool {
 	return false
 }
 
-// %% notebooks/04_callbacks.ipynb cell 52
+// %% notebooks/04_callbacks.ipynb cell 52 (id c038, sum 4cc0167a)
 
 // OneBatch runs one batch: forward, loss and, in training, backward, step
 // and zeroing the gradients, with an event after each.
@@ -319,7 +319,7 @@ func (r *Runner) OneBatch(xb, yb *tensor.Tensor) {
 	r.Opt().ZeroGrad()
 }
 
-// %% notebooks/04_callbacks.ipynb cell 54
+// %% notebooks/04_callbacks.ipynb cell 54 (id c038b, sum 740739f0)
 
 // AllBatches runs every batch of dl, until a callback sets Stop.
 func (r *Runner) AllBatches(dl *data.DataLoader) {
@@ -359,7 +359,7 @@ func (r *Runner) Fit(epochs int, learn *Learner) {
 	}
 }
 
-// %% notebooks/04_callbacks.ipynb cell 59
+// %% notebooks/04_callbacks.ipynb cell 59 (id c043, sum 8b0fc0ce)
 
 // Metric scores predictions against targets, e.g. nn.Accuracy.
 type Metric func(pred, target *tensor.Tensor) float32
@@ -389,7 +389,7 @@ func (s *AvgStats) Reset() {
 	s.TotMets = make([]float64, len(s.Metrics))
 }
 
-// %% notebooks/04_callbacks.ipynb cell 61
+// %% notebooks/04_callbacks.ipynb cell 61 (id c043d, sum 45eba1fe)
 
 // AllStats returns the totals: loss, then the metrics.
 func (s *AvgStats) AllStats() []float64 { return append([]float64{s.TotLoss}, s.TotMets...) }
@@ -427,7 +427,7 @@ func (s *AvgStats) Accumulate(run *Runner) {
 	}
 }
 
-// %% notebooks/04_callbacks.ipynb cell 63
+// %% notebooks/04_callbacks.ipynb cell 63 (id c043b, sum 5828fbc1)
 
 // AvgStatsCallback keeps training and validation statistics for each epoch
 // and reports them after it through the runner's Log.

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// %% notebooks/04_callbacks.ipynb cell 69
+// %% notebooks/04_callbacks.ipynb cell 69 (id c049, sum dd513a47)
 
 func TestCamel2Snake(t *testing.T) {
 	for in, want := range map[string]string{

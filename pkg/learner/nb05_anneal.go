@@ -10,7 +10,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/plotting"
 )
 
-// %% notebooks/05_anneal.ipynb cell 8
+// %% notebooks/05_anneal.ipynb cell 8 (id c007, sum 26a1d96e)
 
 // ModelFunc makes a model and its optimizer for some data, as GetModel does.
 type ModelFunc func(db *DataBunch) (nn.Module, nn.Optimizer)
@@ -22,7 +22,7 @@ func CreateLearner(modelFunc ModelFunc, lossFunc LossFunc, db *DataBunch) *Learn
 	return &Learner{Model: model, Opt: opt, LossFunc: lossFunc, Data: db}
 }
 
-// %% notebooks/05_anneal.ipynb cell 14
+// %% notebooks/05_anneal.ipynb cell 14 (id c013, sum 29672a05)
 
 // GetModelFunc returns GetModel with the learning rate lr and 50 hidden units
 // fixed: a closure is Go's functools.partial.
@@ -30,7 +30,7 @@ func GetModelFunc(lr float64) ModelFunc {
 	return func(db *DataBunch) (nn.Module, nn.Optimizer) { return GetModel(db, lr, 50) }
 }
 
-// %% notebooks/05_anneal.ipynb cell 17
+// %% notebooks/05_anneal.ipynb cell 17 (id c015, sum 691119ec)
 
 // Recorder records the learning rate (of the last parameter group) and the
 // loss of every training batch.
@@ -68,7 +68,7 @@ func (r *Recorder) PlotLoss() *plotting.Figure {
 		plotting.XLabel("iteration"), plotting.YLabel("loss"))
 }
 
-// %% notebooks/05_anneal.ipynb cell 19
+// %% notebooks/05_anneal.ipynb cell 19 (id c017, sum 4f286871)
 
 // Sched maps the position in training, from 0 (start) to 1 (end), to the
 // value of a hyper-parameter.
@@ -106,7 +106,7 @@ func (p *ParamScheduler) BeginBatch() bool {
 	return false
 }
 
-// %% notebooks/05_anneal.ipynb cell 24
+// %% notebooks/05_anneal.ipynb cell 24 (id c022, sum f82dba95)
 
 // Annealer turns f(start, end, pos) into a maker of schedules from start to
 // end. It is the lesson's @annealer decorator: a function that takes a
@@ -120,7 +120,7 @@ func Annealer(f func(start, end, pos float64) float64) func(start, end float64) 
 // SchedLin goes linearly from start to end: start + pos·(end − start).
 var SchedLin = Annealer(func(start, end, pos float64) float64 { return start + pos*(end-start) })
 
-// %% notebooks/05_anneal.ipynb cell 29
+// %% notebooks/05_anneal.ipynb cell 29 (id c025, sum 1808dd64)
 
 // SchedCos follows half a cosine from start to end:
 // start + (1 + cos(π(1 − pos)))·(end − start)/2.
@@ -140,7 +140,7 @@ func Cos1CycleAnneal(start, high, end float64) []Sched {
 	return []Sched{SchedCos(start, high), SchedCos(high, end)}
 }
 
-// %% notebooks/05_anneal.ipynb cell 34
+// %% notebooks/05_anneal.ipynb cell 34 (id c030, sum c982d008)
 
 // CombineScheds joins schedules: scheds[i] runs over the fraction pcts[i] of
 // training, seeing its own position go from 0 to 1. The pcts must be

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// %% notebooks/05_anneal.ipynb cell 47
+// %% notebooks/05_anneal.ipynb cell 47 (id c037, sum 1baca209)
 
 func TestAnnealersEnds(t *testing.T) {
 	for name, mk := range map[string]func(start, end float64) Sched{
