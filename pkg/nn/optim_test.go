@@ -1,6 +1,8 @@
 package nn_test
 
 import (
+	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -239,4 +241,29 @@ func TestSGDCheckZeroGrad(t *testing.T) {
 	}()
 	step() // no ZeroGrad before it
 	t.Error("a Step on stale gradients did not panic")
+}
+
+// TestSGDCheckZeroGradWarnsOnce: in GradCheckWarn mode the mistake is
+// reported on standard error once, and training goes on.
+func TestSGDCheckZeroGradWarnsOnce(t *testing.T) {
+	rng := tensor.NewRNG(0)
+	lin := nn.NewLinear(3, 2, rng)
+	x := tensor.Rand(rng, 4, 3)
+	opt := nn.NewSGD(nn.Parameters(lin), 0.1).CheckZeroGrad(nn.GradCheckWarn)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w
+	for range 4 { // never zeroed
+		lin.Forward(x).Sum().Backward()
+		opt.Step()
+	}
+	os.Stderr = stderr
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if n := strings.Count(string(out), "was not zeroed since the previous Step"); n != 1 {
+		t.Errorf("%d warnings, want 1: %q", n, out)
+	}
 }

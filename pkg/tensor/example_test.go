@@ -1,6 +1,7 @@
 package tensor_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/fastgo/fastgo/pkg/tensor"
@@ -68,4 +69,53 @@ func ExampleTensor_String() {
 	// tensor([[0.2500, 0.5000, 0.7500],
 	//         [1.0000, 1.2500, 1.5000]])
 	// [64 10]
+}
+
+// Results of recorded ops print and name their backward node as PyTorch's
+// grad_fn; GraphInputs walks the graph.
+func ExampleTensor_GradFn() {
+	w := tensor.New([]float32{1, -2, 3}).SetRequiresGrad(true)
+	x := tensor.New([]float32{0.5, 0.5, 0.5})
+	loss := w.Mul(x).Relu().Sum()
+	fmt.Println(loss)
+	for n := loss; n != nil && !n.IsLeaf(); n = n.GraphInputs()[0] {
+		fmt.Println(n.GradFn())
+	}
+	// Output:
+	// tensor(2., grad_fn=<SumBackward0>)
+	// SumBackward0
+	// ReluBackward0
+	// MulBackward0
+}
+
+// A shape mistake panics with a *ShapeError that names the op and the
+// shapes, and hints at the usual fix.
+func ExampleShapeError() {
+	defer func() {
+		var se *tensor.ShapeError
+		if err, ok := recover().(error); ok && errors.As(err, &se) {
+			fmt.Println(se.Op, se.Shapes)
+			fmt.Println(se)
+		}
+	}()
+	x, w := tensor.Zeros(64, 784), tensor.Zeros(50, 784) // w stored [out in], as nn.Linear's
+	x.MatMul(w)
+	// Output:
+	// matmul [[64 784] [50 784]]
+	// tensor: matmul: mat1 and mat2 shapes cannot be multiplied (64x784 and 50x784); hint: did you forget a transpose? a.MatMul(b.T()) multiplies [64 784] by [784 50] (a weight stored [out in], as nn.Linear's, needs .T())
+}
+
+// After Backward the graph is released: reading values stays fine, a
+// second Backward panics unless the first one kept the graph.
+func ExampleRetainGraph() {
+	w := tensor.New([]float32{2}).SetRequiresGrad(true)
+	loss := w.Mul(w).Sum()
+	loss.Backward(tensor.RetainGraph())
+	loss.Backward()
+	fmt.Println(w.Grad(), loss.Item())
+	defer func() { fmt.Println(recover() != nil) }()
+	loss.Backward() // released by the previous call
+	// Output:
+	// tensor([8.]) 4
+	// true
 }

@@ -132,7 +132,7 @@ func checkLinear(x, w Shape, b *Tensor) {
 	if x[1] != in {
 		hint := fmt.Sprintf("the layer expects in_features=%d but each input row has %d values: does the previous layer's out_features match?", in, x[1])
 		if w[0] == x[1] {
-			hint = fmt.Sprintf("the weight is [out_features in_features] = %v, as in PyTorch; one built as [in out] must be transposed", w)
+			hint += fmt.Sprintf(" (or was the weight %v built as [in out]? Linear's is [out in], as PyTorch's)", w)
 		}
 		panic(shapeErr("linear", hint, "mat1 and mat2 shapes cannot be multiplied (%s and %dx%d)", dims(x), in, w[0]).with(x, w))
 	}
@@ -186,7 +186,7 @@ func transpose(dst, src []float32, r, c int) {
 
 // T returns the transpose of a 2-D tensor (a copy).
 //
-//	out = aᵀ;  ∂a = gᵀ
+//	out = aᵀ;  ∂a += gᵀ
 func (t *Tensor) T() *Tensor {
 	if len(t.shape) != 2 {
 		panic(shapeErr("t", "", "t() expects a 2-D tensor, got shape %v", t.shape).with(t.shape))

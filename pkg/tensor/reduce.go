@@ -44,7 +44,7 @@ func (t *Tensor) reducedShape(d int, keepdim bool) []int {
 
 // Sum returns the sum of all elements as a scalar (Int stays Int).
 //
-//	out = Σᵢ aᵢ;  ∂aᵢ = g
+//	out = Σᵢ aᵢ;  ∂aᵢ += g
 func (t *Tensor) Sum() *Tensor {
 	out := newTensor([]float32{sum(t.data)}, nil, t.dtype)
 	if !needsGrad(t) {
@@ -58,7 +58,7 @@ func (t *Tensor) Sum() *Tensor {
 
 // Mean returns the mean of all elements as a Float32 scalar.
 //
-//	out = Σᵢ aᵢ / N;  ∂aᵢ = g/N
+//	out = Σᵢ aᵢ / N;  ∂aᵢ += g/N
 func (t *Tensor) Mean() *Tensor {
 	n := float32(len(t.data))
 	out := Scalar(sum(t.data) / n)
@@ -74,7 +74,7 @@ func (t *Tensor) Mean() *Tensor {
 // Max returns the largest element as a scalar. The gradient goes to the
 // first largest element.
 //
-//	out = maxᵢ aᵢ;  ∂a_k = g for k = argmax
+//	out = maxᵢ aᵢ;  ∂a_k += g for k = argmax
 func (t *Tensor) Max() *Tensor {
 	if len(t.data) == 0 {
 		panic(shapeErr("max", "", "reduction over an empty tensor (shape %v) has no identity; give a dimension", t.shape).with(t.shape))
@@ -110,14 +110,14 @@ func (t *Tensor) Min() *Tensor {
 // SumDim sums over dimension dim (negative counts from the end), keeping it
 // as size 1 if keepdim.
 //
-//	out[o,i] = Σⱼ a[o,j,i];  ∂a[o,j,i] = g[o,i]
+//	out[o,i] = Σⱼ a[o,j,i];  ∂a[o,j,i] += g[o,i]
 func (t *Tensor) SumDim(dim int, keepdim bool) *Tensor {
 	return t.sumDim("sum", dim, keepdim, 1, t.dtype)
 }
 
 // MeanDim averages over dimension dim.
 //
-//	out[o,i] = Σⱼ a[o,j,i] / n;  ∂a[o,j,i] = g[o,i]/n
+//	out[o,i] = Σⱼ a[o,j,i] / n;  ∂a[o,j,i] += g[o,i]/n
 func (t *Tensor) MeanDim(dim int, keepdim bool) *Tensor {
 	_, _, n, _ := t.split("mean", dim)
 	return t.sumDim("mean", dim, keepdim, 1/float32(n), Float32)
@@ -181,7 +181,7 @@ func (t *Tensor) argmaxDim(outer, n, inner int) []int32 {
 // MaxDim returns the largest values along dimension dim. The gradient goes
 // to the first largest element of each slice.
 //
-//	out[o,i] = maxⱼ a[o,j,i];  ∂a[o,j*,i] = g[o,i]
+//	out[o,i] = maxⱼ a[o,j,i];  ∂a[o,j*,i] += g[o,i]
 func (t *Tensor) MaxDim(dim int, keepdim bool) *Tensor {
 	d, outer, n, inner := t.split("max", dim)
 	if n == 0 {
@@ -223,7 +223,7 @@ func (t *Tensor) ArgMax(dim int) *Tensor {
 // LogSumExp returns log Σ exp over dimension dim, computed stably by
 // subtracting the maximum first (the trick of lesson 03).
 //
-//	out = m + ln Σⱼ exp(aⱼ - m),  m = maxⱼ aⱼ;  ∂aⱼ = g·exp(aⱼ - out) (softmax)
+//	out = m + ln Σⱼ exp(aⱼ - m),  m = maxⱼ aⱼ;  ∂aⱼ += g·exp(aⱼ - out) (softmax)
 func (t *Tensor) LogSumExp(dim int, keepdim bool) *Tensor {
 	d, outer, n, inner := t.split("logsumexp", dim)
 	out := newTensor(make([]float32, outer*inner), t.reducedShape(d, keepdim), Float32)

@@ -7,7 +7,7 @@ package tensor
 // Reshape returns a view of t with a new shape holding the same number of
 // elements; one dimension may be -1 and is then inferred.
 //
-//	out = a viewed as shape;  ∂a = g viewed as a's shape
+//	out = a viewed as shape;  ∂a += g viewed as a's shape
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	s := make([]int, len(shape))
 	copy(s, shape)
@@ -103,7 +103,7 @@ func (t *Tensor) Row(i int) *Tensor {
 // Stack joins tensors of equal shape along a new dimension 0 (a copy); the
 // collate step of a data loader.
 //
-//	out[i] = tsᵢ;  ∂tsᵢ = g[i]
+//	out[i] = tsᵢ;  ∂tsᵢ += g[i]
 func Stack(ts []*Tensor) *Tensor {
 	if len(ts) == 0 {
 		panic(shapeErr("stack", "", "expected a non-empty list of tensors"))
@@ -138,7 +138,7 @@ func Stack(ts []*Tensor) *Tensor {
 // Cat joins tensors along an existing dimension dim (a copy); all other
 // dimensions must agree.
 //
-//	out = [ts₀ ts₁ …] along dim;  ∂tsᵢ = its block of g
+//	out = [ts₀ ts₁ …] along dim;  ∂tsᵢ += its block of g
 func Cat(ts []*Tensor, dim int) *Tensor {
 	if len(ts) == 0 {
 		panic(shapeErr("cat", "", "expected a non-empty list of tensors"))
