@@ -183,3 +183,59 @@ func cpuSeconds() float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+// TestLessonCNNMatchesPyTorch loads the parameters PyTorch drew for lesson
+// 9's CNN (testdata/make_cnn_reference.py) and compares the loss and every
+// parameter's gradient on one batch of 64, which is large enough for the
+// convolutions to split their work over the cores.
+func TestLessonCNNMatchesPyTorch(t *testing.T) {
+	raw, err := os.ReadFile("testdata/cnn_reference.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Loss   float64 `json:"loss"`
+		Params []struct {
+			Name  string    `json:"name"`
+			Shape []int     `json:"shape"`
+			Data  []float32 `json:"data"`
+			Grad  []float32 `json:"grad"`
+		} `json:"params"`
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	m := lessonCNN()
+	params := nn.NamedParameters(m)
+	if len(params) != len(ref.Params) {
+		t.Fatalf("%d parameters, PyTorch's model has %d", len(params), len(ref.Params))
+	}
+	for i, p := range params {
+		if !p.Param.Shape().Equal(ref.Params[i].Shape) {
+			t.Fatalf("%s: shape %v, PyTorch's %s has %v", p.Name, p.Param.Shape(), ref.Params[i].Name, ref.Params[i].Shape)
+		}
+		copy(p.Param.Data(), ref.Params[i].Data)
+	}
+	const n = 64
+	xs, ys := make([]float32, n*784), make([]int, n)
+	for i := range xs {
+		xs[i] = float32((math.Sin(0.37*float64(i)) + 1) / 2)
+	}
+	for i := range ys {
+		ys[i] = i % 10
+	}
+	loss := nn.CrossEntropy(m.Forward(tensor.New(xs, n, 1, 28, 28)), tensor.FromInts(ys))
+	if got := float64(loss.Item()); math.Abs(got-ref.Loss) > 1e-5 {
+		t.Errorf("loss %v, PyTorch %v", got, ref.Loss)
+	}
+	loss.Backward()
+	for i, p := range params {
+		g, want := p.Param.Grad().Data(), ref.Params[i].Grad
+		for k := range want {
+			if d := math.Abs(float64(g[k] - want[k])); d > 1e-6+1e-3*math.Abs(float64(want[k])) {
+				t.Errorf("%s: gradient element %d is %g, PyTorch %g", p.Name, k, g[k], want[k])
+				break
+			}
+		}
+	}
+}

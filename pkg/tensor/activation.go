@@ -4,7 +4,7 @@ package tensor
 // F.leaky_relu(x, negative_slope)), the activation whose gain lesson 9's
 // Kaiming initialisation accounts for.
 //
-//	out = a if a > 0 else slope·a;  ∂a = g if a > 0 else slope·g
+//	out = a if a > 0 else slope·a;  ∂a += g if a > 0 else slope·g
 func (t *Tensor) LeakyRelu(slope float32) *Tensor {
 	out := unaryOut(t, Float32)
 	x, y := t.data, out.data

@@ -1,6 +1,9 @@
 package tensor
 
-import "gonum.org/v1/gonum/blas"
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
 
 // Conv2d returns the 2-D convolution of the NCHW batch x [N C H W] with the
 // weight w [CO C KH KW] plus the bias b [CO] (nil: no bias), with the given
@@ -51,10 +54,7 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 		G := getBuf(CO * NP)
 		fromNCHW(G, gr, &p.convGeom)
 		if b != nil && b.requiresGrad {
-			db := b.gradAcc()
-			for o := range db {
-				db[o] += sum(G[o*NP : (o+1)*NP])
-			}
+			blas32.Implementation().Sgemv(blas.NoTrans, CO, NP, 1, G, max(NP, 1), onesOf(NP), 1, 1, b.gradAcc(), 1) // ∂b += G·1
 		}
 		if cols == nil { // a second pass through a retained graph
 			cols = getBuf(K * NP)

@@ -8,12 +8,12 @@ import "math"
 
 // Var returns the unbiased variance of all elements as a scalar.
 //
-//	out = Σᵢ (aᵢ − μ)² / (N − 1);  ∂aᵢ = g · 2(aᵢ − μ)/(N − 1)
+//	out = Σᵢ (aᵢ − μ)² / (N − 1);  ∂aᵢ += g · 2(aᵢ − μ)/(N − 1)
 func (t *Tensor) Var() *Tensor { return t.moments("VarBackward0", nil, false) }
 
 // Std returns the unbiased standard deviation of all elements as a scalar.
 //
-//	out = σ = √Var;  ∂aᵢ = g · (aᵢ − μ)/((N − 1)·σ)
+//	out = σ = √Var;  ∂aᵢ += g · (aᵢ − μ)/((N − 1)·σ)
 func (t *Tensor) Std() *Tensor { return t.moments("StdBackward0", nil, true) }
 
 // VarDim returns the unbiased variance along dimension dim (negative counts
