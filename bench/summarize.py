@@ -9,6 +9,9 @@ JAX's scan and per-step jit):
   - accuracy: the median over the seeds of the validation accuracy after the last epoch
     (the median, because at lr 0.5 a few runs in ten end far below the usual accuracy,
     in every library); the mean is printed too;
+  - CPU s: the median CPU seconds of the timed epochs (on a busy machine, where wall
+    time is mostly waiting, this says what each epoch cost; more than s/epoch means
+    more than one core);
   - peak RSS: the largest ru_maxrss of the runs.
 The fastest peer is the one with the smallest s/epoch. Targets (issue 14), for the MLP:
 ours <= 0.85x the fastest peer on the lesson's model (784-50-10, bs 64), <= 0.95x on
@@ -60,16 +63,19 @@ def main():
             failures.append(f"{name}: no run of ours")
             continue
         t = {k: statistics.median(r["median_s"] for r in rs) for k, rs in g.items()}
+        cpu = {k: statistics.median(statistics.median(r["epoch_cpu"][1:4] or r["epoch_cpu"]) for r in rs)
+               for k, rs in g.items()}
         acc = {k: statistics.median(r["accuracy"] for r in rs) for k, rs in g.items()}
         rss = {k: max(r["maxrss_kb"] for r in rs) / 1024 for k, rs in g.items()}
         peers = sorted((k for k in g if k not in ("ours", "limit")), key=t.get)
-        ref = next((k for k in ("pytorch 1.13.0 1t", "pytorch 1.13.1 1t") if k in g), None) or \
-            next((k for k in peers if k.startswith("pytorch") and k.endswith(" 1t")), None)
+        torch1t = sorted(k for k in peers if k.startswith("pytorch ") and k.endswith(" 1t"))
+        ref = next((k for k in torch1t if k.startswith("pytorch 1.")), torch1t[0] if torch1t else None)
         fastest = peers[0] if peers else None
 
         print()
         print(f"{name}:")
-        hdr = f"  {'':<24} {'s/epoch':>8} {'ours/this':>10} {'accuracy':>9} {'RSS MB':>7} {'runs':>5}"
+        hdr = (f"  {'':<24} {'s/epoch':>8} {'ours/this':>10} {'CPU s':>7} {'accuracy':>9} {'RSS MB':>7}"
+               f" {'runs':>5}")
         print(hdr)
         print("  " + "-" * (len(hdr) - 2))
         for k in ["ours", "limit"] + peers:
@@ -77,7 +83,8 @@ def main():
                 continue
             mark = " <- fastest peer" if k == fastest else (" <- PyTorch reference" if k == ref else "")
             a = f"{acc[k]:9.4f}" if k != "limit" else f"{'':>9}"
-            print(f"  {k:<24} {t[k]:8.3f} {t['ours'] / t[k]:10.2f} {a} {rss[k]:7.0f} {len(g[k]):5d}{mark}")
+            print(f"  {k:<24} {t[k]:8.3f} {t['ours'] / t[k]:10.2f} {cpu[k]:7.3f} {a} {rss[k]:7.0f}"
+                  f" {len(g[k]):5d}{mark}")
 
         target = TARGETS.get(key)
         verdict = []

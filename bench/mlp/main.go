@@ -17,10 +17,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
+	"sync"
 	"syscall"
 	"time"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/fastgo/fastgo/pkg/data"
 	"github.com/fastgo/fastgo/pkg/nn"
@@ -135,44 +140,78 @@ func dataCheck(ts ...*tensor.Tensor) (sums [4]float64) {
 
 // productsOnly times, for each of epochs epochs, the matrix products one
 // training epoch of the 784-hidden-10 model makes over n images in batches
-// of bs, and nothing else: per step the two layers' forward products, the
-// second layer's weight and input gradients, and the first layer's weight
-// gradient (its input needs none). They go through tensor.MatMul on
-// tensors without gradients, so the same BLAS, thread split and result
-// allocation as in training; a weight gradient gᵀ·x is computed as a
-// product of the same shape with gᵀ stored beforehand. This is the floor
-// under an epoch that any loop over the same library could reach.
+// of bs, and nothing else: per step the two layers' forward products
+// x·wᵀ, the second layer's weight and input gradients gᵀ·h and g·w, and
+// the first layer's weight gradient gᵀ·x (its input needs none), with the
+// transpositions pkg/tensor's Linear uses, on buffers allocated once. They
+// call the BLAS that pkg/tensor uses (gonum's blas32 interface, bound to
+// the native library by the build tag), splitting the large ones over the
+// cores as pkg/tensor does (sgemmSplit). This is the floor under an epoch
+// that any loop over the same library could reach.
 func productsOnly(hidden, bs, epochs, n int) (wall, cpu []float64) {
 	rng := tensor.NewRNG(1)
-	steps := []int{}
-	for i := 0; i < n; i += bs {
-		steps = append(steps, min(bs, n-i))
-	}
-	type step struct{ x, h, g2, g2t, g1t *tensor.Tensor }
-	shapes := map[int]step{}
-	for _, b := range steps {
-		if _, ok := shapes[b]; !ok {
-			shapes[b] = step{
-				x: tensor.Rand(rng, b, 784), h: tensor.Rand(rng, b, hidden),
-				g2: tensor.Rand(rng, b, 10), g2t: tensor.Rand(rng, 10, b), g1t: tensor.Rand(rng, hidden, b),
-			}
-		}
-	}
-	w1t, w2t, w2 := tensor.Rand(rng, 784, hidden), tensor.Rand(rng, hidden, 10), tensor.Rand(rng, 10, hidden)
+	buf := func(size int) []float32 { return tensor.Rand(rng, size).Data() }
+	x, h, g1, g2 := buf(bs*784), buf(bs*hidden), buf(bs*hidden), buf(bs*10)
+	w1, w2 := buf(hidden*784), buf(10*hidden)
+	out1, out2, gw1, gw2, gh := buf(bs*hidden), buf(bs*10), buf(hidden*784), buf(10*hidden), buf(bs*hidden)
+	N, T := blas.NoTrans, blas.Trans
 	for range epochs {
 		start, cpu0 := time.Now(), cpuSeconds()
-		for _, b := range steps {
-			s := shapes[b]
-			s.x.MatMul(w1t)   // layer 1 forward: [b 784]·[784 hidden]
-			s.h.MatMul(w2t)   // layer 2 forward: [b hidden]·[hidden 10]
-			s.g2t.MatMul(s.h) // layer 2 weight gradient: [10 b]·[b hidden]
-			s.g2.MatMul(w2)   // layer 2 input gradient: [b 10]·[10 hidden]
-			s.g1t.MatMul(s.x) // layer 1 weight gradient: [hidden b]·[b 784]
+		for i := 0; i < n; i += bs {
+			b := min(bs, n-i)
+			sgemmSplit(N, T, b, hidden, 784, x, 784, w1, 784, out1, hidden)  // layer 1 forward
+			sgemmSplit(N, T, b, 10, hidden, h, hidden, w2, hidden, out2, 10) // layer 2 forward
+			sgemmSplit(T, N, 10, hidden, b, g2, 10, h, hidden, gw2, hidden)  // layer 2 weight gradient
+			sgemmSplit(N, N, b, hidden, 10, g2, 10, w2, hidden, gh, hidden)  // layer 2 input gradient
+			sgemmSplit(T, N, hidden, 784, b, g1, hidden, x, 784, gw1, 784)   // layer 1 weight gradient
 		}
 		wall = append(wall, time.Since(start).Seconds())
 		cpu = append(cpu, cpuSeconds()-cpu0)
 	}
 	return wall, cpu
+}
+
+// sgemmSplit is C = op(A)·op(B) through blas32, split as pkg/tensor splits
+// a product (its gemmThreads): with at least 8M multiply-adds and both
+// sides of C at least 32, the longer side of C is cut into one block per
+// CPU (aligned to 48), each block computed on its own goroutine.
+func sgemmSplit(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	impl := blas32.Implementation()
+	p := 1
+	if m*n*k >= 8<<20 && min(m, n) >= 32 {
+		p = runtime.NumCPU()
+	}
+	side := max(m, n)
+	chunk := ((side+p-1)/p + 47) / 48 * 48
+	if p < 2 || chunk >= side {
+		impl.Sgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+		return
+	}
+	block := func(lo, hi int) {
+		if m >= n {
+			off := lo * lda
+			if tA == blas.Trans {
+				off = lo
+			}
+			impl.Sgemm(tA, tB, hi-lo, n, k, 1, a[off:], lda, b, ldb, 0, c[lo*ldc:], ldc)
+			return
+		}
+		off := lo
+		if tB == blas.Trans {
+			off = lo * ldb
+		}
+		impl.Sgemm(tA, tB, m, hi-lo, k, 1, a, lda, b[off:], ldb, 0, c[lo:], ldc)
+	}
+	var wg sync.WaitGroup
+	for lo := chunk; lo < side; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			block(lo, hi)
+		}(lo, min(lo+chunk, side))
+	}
+	block(0, chunk)
+	wg.Wait()
 }
 
 // median returns the median of xs (the mean of the middle two for an even count).
