@@ -58,7 +58,7 @@ func main() {
 	timed := flag.Int("timed", 3, "epochs after the warm-up whose median is reported")
 	lr := flag.Float64("lr", 0.5, "SGD learning rate")
 	seed := flag.Uint64("seed", 1, "seed of the initialisation (seed) and of the shuffling (seed+1)")
-	threads := flag.Int("threads", 0, "OpenBLAS threads at most (0: the library's default, all cores for large products)")
+	threads := flag.Int("threads", 0, "cores a large product is split over, at most (0: the library's default, every core)")
 	workers := flag.Int("workers", 0, "DataLoader workers (0: batches gathered in the loop, as PyTorch's default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the training epochs to this file")
 	limit := flag.Bool("limit", false, "time only the matrix products of each epoch (the model's limit), not training")
