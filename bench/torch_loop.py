@@ -10,56 +10,40 @@ epoch (a DataLoader with a per-sample collate would only make PyTorch look slowe
 Of --epochs training epochs, the first --warmup are left out of the median, which is
 taken over the next --timed; validation accuracy is measured after all of them.
 Prints one JSON line with the same fields as bench/mlp. Run it with Debian's
-/usr/bin/python3 (python3-torch); set OPENBLAS_NUM_THREADS and OMP_NUM_THREADS to
---threads as bench/run does (Debian's torch calls OpenBLAS through libblas.so.3, and
+/usr/bin/python3 (python3-torch 1.13) or with the bench's own environment's Python
+(.cache/bench-venv, PyTorch 2.x from PyPI); set OPENBLAS_NUM_THREADS and OMP_NUM_THREADS
+to --threads as bench/run does (Debian's torch calls OpenBLAS through libblas.so.3, and
 torch.set_num_threads does not reach it).
 """
 
 import argparse
-import gzip
 import json
 import math
 import os
-import resource
 import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-N_TRAIN, N_VALID = 50000, 10000
+import mnist_idx
 
 
-def read_idx(path):
-    """Returns the array stored in the (gzipped) IDX file at path, as uint8."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    if raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        sys.exit(f"torch_loop: {path}: not an IDX file of unsigned bytes")
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != math.prod(dims):
-        sys.exit(f"torch_loop: {path}: {data.size} bytes of data for shape {dims}")
-    return data.reshape(dims)
+cpu_seconds = mnist_idx.cpu_seconds  # bench/torch_cnn.py imports it from here
 
 
 def load(data_dir):
-    """The course's split of MNIST's training file: x as float32 in [0, 1], y as int64."""
-    images = read_idx(os.path.join(data_dir, "train-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(data_dir, "train-labels-idx1-ubyte.gz"))
-    if len(images) != len(labels) or len(images) < N_TRAIN + N_VALID:
-        sys.exit(f"torch_loop: {data_dir}: {len(images)} images and {len(labels)} labels")
-    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255)
-    y = torch.from_numpy(labels.astype(np.int64))
-    return x[:N_TRAIN], y[:N_TRAIN], x[-N_VALID:], y[-N_VALID:]
+    """The course's split as torch tensors: x float32 in [0, 1], y int64."""
+    return [torch.from_numpy(a) for a in mnist_idx.load(data_dir)]
 
 
 def blas_library():
-    """The BLAS shared libraries this process mapped, with the core OpenBLAS chose."""
+    """The BLAS shared libraries this process mapped, with the core OpenBLAS chose; for
+    PyPI's wheels, which link MKL and oneDNN in, what torch says it was built with."""
+    if torch.backends.mkl.is_available():
+        return "MKL and oneDNN, built into torch" if torch.backends.mkldnn.is_available() else "MKL, built into torch"
     try:
         with open("/proc/self/maps") as f:
             libs = sorted({line.split()[-1] for line in f if "blas" in line.rsplit("/", 1)[-1]})
@@ -77,11 +61,6 @@ def blas_library():
     except OSError:
         pass
     return core + ", ".join(os.path.basename(lib) for lib in libs)
-
-
-def cpu_seconds():
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
 
 
 def main():
@@ -134,10 +113,9 @@ def main():
         "epoch_cpu": cpu,
         "median_s": statistics.median(times[args.warmup:args.warmup + args.timed]),
         "accuracy": acc,
-        # Linux reports ru_maxrss in KiB.
-        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_kb": mnist_idx.maxrss_kb(),
         "blas": blas_library(),
-        "data_check": [float(t.double().sum()) for t in (x_train, y_train, x_valid, y_valid)],
+        "data_check": mnist_idx.data_check(x_train, y_train, x_valid, y_valid),
     }))
 
 

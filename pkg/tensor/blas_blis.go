@@ -3,63 +3,46 @@
 package tensor
 
 /*
-#cgo LDFLAGS: -lopenblas -lblis
+#cgo LDFLAGS: -lblis
 #include <blis.h>
-char* openblas_get_corename(void);
-void openblas_set_num_threads(int);
+
+// sgemm is bli_sgemm on one thread, whatever BLIS_NUM_THREADS or
+// OMP_NUM_THREADS say: the runtime object is this call's own, so nothing
+// is shared with concurrent products.
+static void sgemm(dim_t m, dim_t n, dim_t k, float alpha,
+		const float *a, inc_t rsa, inc_t csa, const float *b, inc_t rsb, inc_t csb,
+		float beta, float *c, inc_t rsc) {
+	rntm_t rntm = BLIS_RNTM_INITIALIZER;
+	bli_rntm_set_num_threads(1, &rntm);
+	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &alpha,
+		(float *)a, rsa, csa, (float *)b, rsb, csb, &beta, c, rsc, 1, NULL, &rntm);
+}
 */
 import "C"
 
 import (
 	"fmt"
-	"os"
-	"runtime"
 	"unsafe"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
-// With -tags blis two libraries serve the package. BLIS computes the
-// products of at least blisMinWork multiply-adds, through its own API: its
-// kernels do the lessons' layer products 12-15% faster than Debian's
-// OpenBLAS on this CPU. OpenBLAS serves everything else through gonum's
-// CBLAS binding (its cblas_* symbols come first: -lopenblas is linked before
-// -lblis, which also exports them): BLIS spends about 2 µs setting up each
-// call, more than the 64×10 products of the lessons' second layer take on
-// OpenBLAS (1 µs). OpenBLAS runs on one thread; BLIS's threads follow the
-// shape policy of blas_cgo.go.
-const blisMinWork = 256 << 10
+// With -tags blis, BLIS is the only native library: its own API for
+// matrix products, each on one thread (blas_cgo.go splits large ones over
+// goroutines), and its CBLAS layer for the vector operations, through
+// gonum's binding.
 
-func init() { C.openblas_set_num_threads(1) }
-
-// libThreads is the CPUs, unless BLIS_NUM_THREADS or OMP_NUM_THREADS says
-// otherwise (BLIS itself defaults to one thread).
-func libThreads() int {
-	if os.Getenv("BLIS_NUM_THREADS") != "" || os.Getenv("OMP_NUM_THREADS") != "" {
-		return int(C.bli_thread_get_num_threads())
-	}
-	return runtime.NumCPU()
-}
-
-func libSetThreads(n int) { C.bli_thread_set_num_threads(C.dim_t(n)) }
-
-// libDescribe names both libraries and what each computes.
+// libDescribe names BLIS and the kernels it chose for this CPU.
 func libDescribe() string {
-	return fmt.Sprintf("BLIS %s (kernels %s) for products of at least %d multiply-adds, OpenBLAS (core %s) for the rest",
-		C.GoString(C.bli_info_get_version_str()), C.GoString(C.bli_arch_string(C.bli_arch_query_id())),
-		blisMinWork, C.GoString(C.openblas_get_corename()))
+	return fmt.Sprintf("BLIS %s (kernels %s)",
+		C.GoString(C.bli_info_get_version_str()), C.GoString(C.bli_arch_string(C.bli_arch_query_id())))
 }
 
-// libSgemm computes a large product with bli_sgemm and a small one with
-// OpenBLAS's cblas_sgemm (through gonum's binding). BLIS takes a row and a
-// column stride per operand, so a row-major matrix is (rs = ld, cs = 1) and
-// its transpose (rs = 1, cs = ld): no transposition flags are needed.
+// libSgemm computes the product with bli_sgemm on one thread. BLIS takes
+// a row and a column stride per operand, so a row-major matrix is (rs =
+// ld, cs = 1) and its transpose (rs = 1, cs = ld): no transposition flags
+// are needed.
 func libSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m*n*k < blisMinWork {
-		blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	strides := func(t blas.Transpose, ld int) (C.inc_t, C.inc_t) {
 		if t == blas.NoTrans {
 			return C.inc_t(ld), 1
@@ -68,9 +51,7 @@ func libSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, ld
 	}
 	rsa, csa := strides(tA, lda)
 	rsb, csb := strides(tB, ldb)
-	al, be := C.float(alpha), C.float(beta)
-	C.bli_sgemm(C.BLIS_NO_TRANSPOSE, C.BLIS_NO_TRANSPOSE, C.dim_t(m), C.dim_t(n), C.dim_t(k),
-		&al, (*C.float)(unsafe.Pointer(&a[0])), rsa, csa,
-		(*C.float)(unsafe.Pointer(&b[0])), rsb, csb,
-		&be, (*C.float)(unsafe.Pointer(&c[0])), C.inc_t(ldc), 1)
+	C.sgemm(C.dim_t(m), C.dim_t(n), C.dim_t(k), C.float(alpha),
+		(*C.float)(unsafe.Pointer(&a[0])), rsa, csa, (*C.float)(unsafe.Pointer(&b[0])), rsb, csb,
+		C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.inc_t(ldc))
 }

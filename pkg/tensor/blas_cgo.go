@@ -4,41 +4,45 @@ package tensor
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
-// A native BLAS (BLIS with -tags blis, OpenBLAS with -tags openblas) serves
-// gonum's blas32 interface through gonum.org/v1/netlib's CBLAS binding; the
-// library's own file (blas_blis.go, blas_openblas.go) links it and provides
-// libThreads, libSetThreads, libDescribe and libSgemm.
+// A native BLAS (BLIS with -tags blis, OpenBLAS with -tags openblas), one
+// library per build, serves gonum's blas32 interface through
+// gonum.org/v1/netlib's CBLAS binding; the library's own file
+// (blas_blis.go, blas_openblas.go) links it and provides
+// libDescribe and libSgemm (a one-thread product).
 func init() {
 	blas32.Use(netlib.Implementation{})
-	blasMaxThreads = max(libThreads(), 1)
-	libSetThreads(blasMaxThreads)
-	blasCurThreads = blasMaxThreads
+	SetBLASThreads(runtime.NumCPU())
 }
 
-// Thread count per product. A threaded kernel splits the work differently
-// from the single-threaded one, so the same product can differ in the last
-// bits between one and two threads; the count is therefore a fixed function
-// of the product's shape (never of timing), which keeps runs with the same
-// seed bit-identical. Products with at least threadedMinWork multiply-adds
-// and both result sides at least threadedMinSide use every thread, smaller
-// ones one. Measured here with OpenBLAS and other jobs running
-// (BenchmarkMLPStepThreads): the lesson's batch-64 step took 250-380 µs
-// with its 2.5M-multiply-add products on one thread and 540-570 µs on two,
-// whose spinning also tripled its CPU time; on an idle machine two threads
-// gain 20-35% on them. The batch-512 products (400M) run twice as fast on
-// two threads, with either library.
-var (
-	blasMu         sync.Mutex
-	blasMaxThreads int
-	blasCurThreads int
-)
+// Threads per product, decided here and nowhere else. The library itself
+// always runs on one thread (set once at start-up, see the library's
+// file); a large product is split by this package into blocks of its
+// result, one per goroutine, each a one-thread library call. So no call
+// changes a process-wide setting, products in different goroutines run at
+// once, and a busy machine costs a split product a wait in Go's scheduler,
+// not a spinning barrier inside the library: with the libraries' own
+// threads (OpenMP for Debian's BLIS, OpenBLAS's pthread server) the
+// batch-512 epoch took 0.8 s on a quiet machine but 2-40 s while other
+// jobs kept both cores busy.
+//
+// The split depends on the product's shape only (never on timing), and
+// each block is the same one-thread kernel over the same k, so runs with
+// the same seed stay bit-identical. Products with at least threadedMinWork
+// multiply-adds and both result sides at least threadedMinSide are split
+// over every thread, smaller ones run whole: the lesson's batch-64 step
+// took 250-380 µs with its 2.5M-multiply-add products on one thread and
+// 540-570 µs on two under load, while the batch-512 products (400M) run
+// nearly twice as fast on two.
+var blasMaxThreads atomic.Int32
 
 // The thresholds are variables only so that benchmarks can compare.
 var (
@@ -46,42 +50,69 @@ var (
 	threadedMinSide = 32
 )
 
+// splitAlign keeps the blocks of a split product a multiple of the
+// kernels' register tiles (16 rows for OpenBLAS's SkylakeX sgemm, 6 or 16
+// for BLIS's zen3 and haswell ones).
+const splitAlign = 48
+
 // gemmThreads returns the thread count for an m×n result with inner size k.
 func gemmThreads(m, n, k int) int {
 	if m*n*k >= threadedMinWork && min(m, n) >= threadedMinSide {
-		return blasMaxThreads
+		return int(blasMaxThreads.Load())
 	}
 	return 1
 }
 
-// blasSgemm is Sgemm through the native BLAS with the thread count chosen
-// by gemmThreads.
+// blasSgemm is Sgemm through the native BLAS: whole on the calling
+// goroutine, or split along the longer side of C into gemmThreads blocks
+// computed at once. It holds no lock.
 func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	blasMu.Lock()
-	defer blasMu.Unlock()
-	if want := gemmThreads(m, n, k); want != blasCurThreads {
-		libSetThreads(want)
-		blasCurThreads = want
+	p := gemmThreads(m, n, k)
+	side := max(m, n)
+	chunk := (side + p - 1) / p
+	chunk = (chunk + splitAlign - 1) / splitAlign * splitAlign
+	if p < 2 || chunk >= side {
+		libSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
 	}
-	libSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	// block computes rows (or columns) [lo, hi) of C.
+	block := func(lo, hi int) {
+		if m >= n { // rows of C: rows of op(A)
+			off := lo * lda
+			if tA == blas.Trans {
+				off = lo
+			}
+			libSgemm(tA, tB, hi-lo, n, k, alpha, a[off:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+			return
+		}
+		off := lo // columns of C: columns of op(B)
+		if tB == blas.Trans {
+			off = lo * ldb
+		}
+		libSgemm(tA, tB, m, hi-lo, k, alpha, a, lda, b[off:], ldb, beta, c[lo:], ldc)
+	}
+	var wg sync.WaitGroup
+	for lo := chunk; lo < side; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			block(lo, hi)
+		}(lo, min(lo+chunk, side))
+	}
+	block(0, chunk)
+	wg.Wait()
 }
 
 // BLASInfo names the BLAS implementation behind MatMul and Linear: the
 // library, the kernels it chose for this CPU and the threads it may use.
 func BLASInfo() string {
-	blasMu.Lock()
-	defer blasMu.Unlock()
 	return fmt.Sprintf("%s, %d threads for products of at least %d multiply-adds, 1 below",
-		libDescribe(), blasMaxThreads, threadedMinWork)
+		libDescribe(), blasMaxThreads.Load(), threadedMinWork)
 }
 
-// SetBLASThreads sets the largest number of threads the BLAS library uses
-// (large products use all of them). One thread makes results independent of
-// scheduling entirely and suits a machine busy with other work.
-func SetBLASThreads(n int) {
-	blasMu.Lock()
-	defer blasMu.Unlock()
-	blasMaxThreads = max(n, 1)
-	libSetThreads(blasMaxThreads)
-	blasCurThreads = blasMaxThreads
-}
+// SetBLASThreads sets the largest number of goroutines a matrix product is
+// split over (large products use all of them, see gemmThreads); the
+// default is the number of CPUs. One thread makes results independent of
+// the setting entirely and suits a machine busy with other work. It may be
+// called at any time, also while products run in other goroutines.
+func SetBLASThreads(n int) { blasMaxThreads.Store(int32(max(n, 1))) }

@@ -10,12 +10,12 @@ import (
 	"gonum.org/v1/gonum/blas"
 )
 
-// TestThreadPolicy checks the shape rule for OpenBLAS threads and that
+// TestThreadPolicy checks the shape rule for BLAS threads and that
 // repeated products are bit-identical whatever ran before them (the reason
 // the rule depends on the shape only).
 func TestThreadPolicy(t *testing.T) {
-	if blasMaxThreads > 1 {
-		if gemmThreads(512, 1000, 784) != blasMaxThreads || gemmThreads(1000, 784, 512) != blasMaxThreads {
+	if maxT := int(blasMaxThreads.Load()); maxT > 1 {
+		if gemmThreads(512, 1000, 784) != maxT || gemmThreads(1000, 784, 512) != maxT {
 			t.Error("the batch-512 hidden-layer products should use every thread")
 		}
 		if gemmThreads(64, 50, 784) != 1 || gemmThreads(512, 10, 1000) != 1 || gemmThreads(16, 16, 16) != 1 {
@@ -26,7 +26,7 @@ func TestThreadPolicy(t *testing.T) {
 	want := x.MatMul(w)
 	small := randT(3, 8, 8)
 	for i := 0; i < 5; i++ {
-		small.MatMul(small) // switches OpenBLAS to one thread in between
+		small.MatMul(small) // a one-thread product in between
 		got := x.MatMul(w)
 		for j, v := range got.data {
 			if v != want.data[j] {
@@ -37,18 +37,32 @@ func TestThreadPolicy(t *testing.T) {
 	if info := BLASInfo(); !strings.Contains(info, "BLIS") && !strings.Contains(info, "OpenBLAS") || !strings.Contains(info, "threads") {
 		t.Errorf("BLASInfo: %s", info)
 	}
-	defer SetBLASThreads(blasMaxThreads)
+	defer SetBLASThreads(int(blasMaxThreads.Load()))
 	SetBLASThreads(1)
 	if got := x.MatMul(w); !got.AllClose(want, 1e-5, 1e-5) {
 		t.Errorf("one thread differs by %v", got.MaxAbsDiff(want))
 	}
 }
 
-// Every transposition of a product large enough for the library's own
-// path (BLIS's strided API with -tags blis) matches a float64 reference,
-// with and without accumulation into C.
+// Every transposition of a product, computed whole by the library and
+// split over goroutines by blasSgemm (into uneven blocks along rows, and
+// along columns), matches a float64 reference, with and without
+// accumulation into C.
 func TestLargeSgemmTranspositions(t *testing.T) {
-	const m, n, k = 70, 60, 80 // 336K multiply-adds
+	defer func(w int, p int32) { threadedMinWork = w; SetBLASThreads(int(p)) }(threadedMinWork, blasMaxThreads.Load())
+	for _, split := range []bool{false, true} {
+		threadedMinWork = 8 << 20
+		if split {
+			threadedMinWork = 0
+			SetBLASThreads(3)
+		}
+		for _, s := range [][3]int{{170, 60, 80}, {60, 170, 80}} { // rows, then columns split
+			checkTranspositions(t, split, s[0], s[1], s[2])
+		}
+	}
+}
+
+func checkTranspositions(t *testing.T, split bool, m, n, k int) {
 	a, b := randT(5, m*k, 1).data, randT(6, k*n, 1).data
 	c0 := randT(7, m*n, 1).data
 	for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
@@ -75,11 +89,10 @@ func TestLargeSgemmTranspositions(t *testing.T) {
 							if tB == blas.Trans {
 								bi = j*ldb + p
 							}
-							av, bv := a[ai], b[bi]
-							want += 1.5 * float64(av) * float64(bv)
+							want += 1.5 * float64(a[ai]) * float64(b[bi])
 						}
 						if got := float64(c[i*n+j]); math.Abs(got-want) > 1e-4*(1+math.Abs(want)) {
-							t.Fatalf("%c%c beta %v: C[%d,%d] = %v, want %v", tA, tB, beta, i, j, got, want)
+							t.Fatalf("split %v, %dx%dx%d %c%c beta %v: C[%d,%d] = %v, want %v", split, m, n, k, tA, tB, beta, i, j, got, want)
 						}
 					}
 				}

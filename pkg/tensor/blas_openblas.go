@@ -6,7 +6,6 @@ package tensor
 #cgo LDFLAGS: -lopenblas
 char* openblas_get_corename(void);
 char* openblas_get_config(void);
-int openblas_get_num_threads(void);
 void openblas_set_num_threads(int);
 */
 import "C"
@@ -18,10 +17,14 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
-// libThreads is OpenBLAS's thread count: the CPUs, or OPENBLAS_NUM_THREADS.
-func libThreads() int { return int(C.openblas_get_num_threads()) }
-
-func libSetThreads(n int) { C.openblas_set_num_threads(C.int(n)) }
+// With -tags openblas, OpenBLAS is the only native library, through
+// gonum's CBLAS binding. Its thread count is one process-wide setting
+// (0.3.21 has no per-call count), so it is set to one here, once, and never
+// changed: blas_cgo.go splits large products over goroutines instead.
+// Debian builds OpenBLAS with its pthread server, which also compiles its
+// locking in (USE_THREAD=1), so one-thread calls from several goroutines
+// may run at once.
+func init() { C.openblas_set_num_threads(1) }
 
 // libDescribe names OpenBLAS and the CPU core its kernels were chosen for. A
 // core of "Prescott" on a recent CPU means OpenBLAS did not recognise it:
@@ -30,7 +33,7 @@ func libDescribe() string {
 	return fmt.Sprintf("OpenBLAS (core %s; %s)", C.GoString(C.openblas_get_corename()), C.GoString(C.openblas_get_config()))
 }
 
-// libSgemm is OpenBLAS's cblas_sgemm, through gonum's binding.
+// libSgemm is OpenBLAS's cblas_sgemm (one thread), through gonum's binding.
 func libSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
