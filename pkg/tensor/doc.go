@@ -92,24 +92,20 @@
 //
 // MatMul and Linear (x·wᵀ + b, fused, with a transposed-B Sgemm) call
 // gonum's blas32 interface. By default that is gonum's pure-Go BLAS, which
-// builds everywhere. Built with -tags openblas, the package binds OpenBLAS
-// (Debian's libopenblas-dev) through gonum.org/v1/netlib's CBLAS binding;
-// with -tags blis it also links BLIS (libblis-dev) and computes the large
-// products with BLIS's own API, whose kernels are 12-15% faster on the
-// lessons' layers here, leaving the small ones (where BLIS's set-up per
-// call costs more than the product) and the vector operations to OpenBLAS
-// (blas_blis.go). cgo links the libraries; no extra environment is needed
-// to build. scripts/blas-tag prefers blis. Debian's OpenBLAS 0.3.21 does not recognise
-// recent Intel CPUs and falls back to slow Prescott kernels; set
+// builds everywhere. Built with -tags openblas (Debian's libopenblas-dev,
+// the default that scripts/blas-tag picks) or -tags blis (libblis-dev), the
+// package links that one library through gonum.org/v1/netlib's CBLAS
+// binding (blas_openblas.go, blas_blis.go). Every library call runs on one
+// thread; products of at least 8M multiply-adds are split over the CPUs by
+// the package, on goroutines (blas_cgo.go), so products from different
+// goroutines run at once and no process-wide setting changes. The split
+// depends on the shape only, so runs with the same seed give the same
+// numbers; SetBLASThreads(n) caps it, and SetBLASThreads(1) makes every
+// product single-threaded. Debian's OpenBLAS 0.3.21 does not recognise
+// some recent CPUs and falls back to slow Prescott kernels; set
 // OPENBLAS_CORETYPE (SkylakeX for AVX-512, Haswell for AVX2) in the
 // environment before the process starts. BLASInfo reports the library and
-// kernels in use. Large products (the batch-512 layer) run on every
-// thread, small or thin ones (the batch-64 layers) on one: a second
-// thread's start and wait cost more than it saves there as soon as
-// anything else runs. The choice depends on the shape only, because one-
-// and two-thread kernels round differently and runs with the same seed
-// should give the same numbers (SetBLASThreads(1) makes every product
-// single-threaded).
+// kernels in use.
 //
 // Around the matrix products, the engine avoids work and garbage where
 // no user can see it: the gradient buffers of intermediate results come
