@@ -5,7 +5,6 @@ package tensor
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
@@ -91,16 +90,7 @@ func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 		}
 		libSgemm(tA, tB, m, hi-lo, k, alpha, a, lda, b[off:], ldb, beta, c[lo:], ldc)
 	}
-	var wg sync.WaitGroup
-	for lo := chunk; lo < side; lo += chunk {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			block(lo, hi)
-		}(lo, min(lo+chunk, side))
-	}
-	block(0, chunk)
-	wg.Wait()
+	runChunks(side, chunk, block)
 }
 
 // BLASInfo names the BLAS implementation behind MatMul and Linear: the

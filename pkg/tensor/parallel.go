@@ -30,6 +30,13 @@ func parallelItems(n, size int, body func(lo, hi int)) {
 	if size == 1 {
 		chunk = (chunk + 15) &^ 15 // keep chunks on separate cache lines
 	}
+	runChunks(n, chunk, body)
+}
+
+// runChunks runs body over [0, n) in chunks of chunk, the first on the
+// calling goroutine and each other one on a goroutine of its own, and
+// returns when all are done.
+func runChunks(n, chunk int, body func(lo, hi int)) {
 	var wg sync.WaitGroup
 	for lo := chunk; lo < n; lo += chunk {
 		wg.Add(1)
