@@ -21,9 +21,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/pprof"
-	"slices"
-	"syscall"
 	"time"
+
+	"github.com/fastgo/fastgo/bench/internal/measure"
 
 	"github.com/fastgo/fastgo/pkg/data"
 	"github.com/fastgo/fastgo/pkg/nn"
@@ -116,14 +116,14 @@ func main() {
 	}
 	res := result{Impl: "ours", Model: "cnn", BS: *bs, Threads: *threads, Seed: *seed, Workers: *workers}
 	for range *epochs {
-		start, cpu0 := time.Now(), cpuSeconds()
+		start, cpu0 := time.Now(), measure.CPUSeconds()
 		for xb, yb := range trainDL.All() {
 			nn.CrossEntropy(model.Forward(xb), yb).Backward()
 			opt.Step()
 			opt.ZeroGrad()
 		}
 		res.EpochTimes = append(res.EpochTimes, time.Since(start).Seconds())
-		res.EpochCPU = append(res.EpochCPU, cpuSeconds()-cpu0)
+		res.EpochCPU = append(res.EpochCPU, measure.CPUSeconds()-cpu0)
 	}
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
@@ -138,9 +138,9 @@ func main() {
 		}
 		res.Accuracy /= float64(xValid.Len())
 	})
-	res.MedianS = median(res.EpochTimes[*warmup : *warmup+*timed])
+	res.MedianS = measure.Median(res.EpochTimes[*warmup : *warmup+*timed])
 	res.GFLOPS = flopsPerImage() * float64(xTrain.Len()) / res.MedianS / 1e9
-	res.MaxRSSKB = maxRSSKB()
+	res.MaxRSSKB = measure.MaxRSSKB()
 	res.BLAS = tensor.BLASInfo()
 	// Sums of the data, so bench/run can check that PyTorch trained on the same numbers.
 	for i, t := range []*tensor.Tensor{xTrain, yTrain, xValid, yValid} {
@@ -151,34 +151,6 @@ func main() {
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 		fail("writing the result: %v", err)
 	}
-}
-
-// median returns the median of xs (the mean of the middle two for an even count).
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-// cpuSeconds returns the user plus system CPU time of the process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// maxRSSKB returns the peak resident set size of the process in KiB (Linux's unit for ru_maxrss).
-func maxRSSKB() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return -1
-	}
-	return int64(ru.Maxrss)
 }
 
 func fail(format string, args ...any) {

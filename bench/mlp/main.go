@@ -19,10 +19,10 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/fastgo/fastgo/bench/internal/measure"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -92,8 +92,8 @@ func main() {
 	if *limit {
 		res.Impl = "limit"
 		res.EpochTimes, res.EpochCPU = productsOnly(*hidden, *bs, *epochs, trainDS.Len())
-		res.MedianS = median(res.EpochTimes[*warmup : *warmup+*timed])
-		res.MaxRSSKB = maxRSSKB()
+		res.MedianS = measure.Median(res.EpochTimes[*warmup : *warmup+*timed])
+		res.MaxRSSKB = measure.MaxRSSKB()
 		res.BLAS = tensor.BLASInfo()
 		res.DataCheck = dataCheck(xTrain, yTrain, xValid, yValid)
 		if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
@@ -102,14 +102,14 @@ func main() {
 		return
 	}
 	for range *epochs {
-		start, cpu0 := time.Now(), cpuSeconds()
+		start, cpu0 := time.Now(), measure.CPUSeconds()
 		for xb, yb := range trainDL.All() {
 			nn.CrossEntropy(model.Forward(xb), yb).Backward()
 			opt.Step()
 			opt.ZeroGrad()
 		}
 		res.EpochTimes = append(res.EpochTimes, time.Since(start).Seconds())
-		res.EpochCPU = append(res.EpochCPU, cpuSeconds()-cpu0)
+		res.EpochCPU = append(res.EpochCPU, measure.CPUSeconds()-cpu0)
 	}
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
@@ -118,8 +118,8 @@ func main() {
 	tensor.NoGrad(func() {
 		res.Accuracy = float64(nn.Accuracy(model.Forward(xValid), yValid))
 	})
-	res.MedianS = median(res.EpochTimes[*warmup : *warmup+*timed])
-	res.MaxRSSKB = maxRSSKB()
+	res.MedianS = measure.Median(res.EpochTimes[*warmup : *warmup+*timed])
+	res.MaxRSSKB = measure.MaxRSSKB()
 	res.BLAS = tensor.BLASInfo()
 	res.DataCheck = dataCheck(xTrain, yTrain, xValid, yValid)
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
@@ -156,7 +156,7 @@ func productsOnly(hidden, bs, epochs, n int) (wall, cpu []float64) {
 	out1, out2, gw1, gw2, gh := buf(bs*hidden), buf(bs*10), buf(hidden*784), buf(10*hidden), buf(bs*hidden)
 	N, T := blas.NoTrans, blas.Trans
 	for range epochs {
-		start, cpu0 := time.Now(), cpuSeconds()
+		start, cpu0 := time.Now(), measure.CPUSeconds()
 		for i := 0; i < n; i += bs {
 			b := min(bs, n-i)
 			sgemmSplit(N, T, b, hidden, 784, x, 784, w1, 784, out1, hidden)  // layer 1 forward
@@ -166,7 +166,7 @@ func productsOnly(hidden, bs, epochs, n int) (wall, cpu []float64) {
 			sgemmSplit(T, N, hidden, 784, b, g1, hidden, x, 784, gw1, 784)   // layer 1 weight gradient
 		}
 		wall = append(wall, time.Since(start).Seconds())
-		cpu = append(cpu, cpuSeconds()-cpu0)
+		cpu = append(cpu, measure.CPUSeconds()-cpu0)
 	}
 	return wall, cpu
 }
@@ -212,34 +212,6 @@ func sgemmSplit(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []fl
 	}
 	block(0, chunk)
 	wg.Wait()
-}
-
-// median returns the median of xs (the mean of the middle two for an even count).
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-// cpuSeconds returns the user plus system CPU time of the process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// maxRSSKB returns the peak resident set size of the process in KiB (Linux's unit for ru_maxrss).
-func maxRSSKB() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return -1
-	}
-	return int64(ru.Maxrss)
 }
 
 func fail(format string, args ...any) {
