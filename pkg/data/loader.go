@@ -1,7 +1,6 @@
 package data
 
 import (
-	"fmt"
 	"iter"
 	"slices"
 	"sync"
@@ -101,7 +100,7 @@ func (dl *DataLoader) gather(ds *Dataset, idx []int) (x, y *tensor.Tensor) {
 	buf := dl.pool.get(len(idx) * rs)
 	for k, i := range idx {
 		if i < 0 || i >= n {
-			panic(fmt.Sprintf("data: DataLoader: index %d out of range for a dataset of %d samples", i, n))
+			panic(tensor.NewIndexError("data.DataLoader", i, 0, ds.X.Shape()))
 		}
 		copy(buf[k*rs:(k+1)*rs], src[i*rs:(i+1)*rs])
 	}

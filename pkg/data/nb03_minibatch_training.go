@@ -10,7 +10,7 @@ import (
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
-// %% notebooks/03_minibatch_training.ipynb cell 78 (id nb03-078, sum fd424140)
+// %% notebooks/03_minibatch_training.ipynb cell 78 (id nb03-078, sum 14177935)
 
 // Sample is one item of a dataset: an input X (one row, e.g. 784 pixels) and
 // its target Y (a 0-d tensor, e.g. the label 5).
@@ -27,8 +27,8 @@ type Dataset struct {
 // same number of rows (size of dimension 0).
 func NewDataset(x, y *tensor.Tensor) *Dataset {
 	if x.Len() != y.Len() {
-		panic(fmt.Sprintf("data: NewDataset: x has %d rows (shape %v) but y has %d (shape %v)",
-			x.Len(), x.Shape(), y.Len(), y.Shape()))
+		panic(tensor.NewShapeError("data.NewDataset", fmt.Sprintf("x has %d rows (shape %v) but y has %d (shape %v)",
+			x.Len(), x.Shape(), y.Len(), y.Shape()), "", x.Shape(), y.Shape()))
 	}
 	return &Dataset{X: x, Y: y}
 }
@@ -53,7 +53,7 @@ func (ds *Dataset) Index(idx []int) (x, y *tensor.Tensor) {
 	return ds.X.IndexSelect(t), ds.Y.IndexSelect(t)
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 91 (id nb03-091, sum cf61a662)
+// %% notebooks/03_minibatch_training.ipynb cell 91 (id nb03-091, sum 39c15c8d)
 
 // Sampler yields the indices 0..N-1 in batches of BS; the last batch is
 // shorter when BS does not divide N. With Shuffle, every pass (every range
@@ -69,7 +69,7 @@ type Sampler struct {
 // is not positive or n is negative.
 func NewSampler(n, bs int, shuffle bool, rng *rand.Rand) *Sampler {
 	if bs <= 0 || n < 0 {
-		panic(fmt.Sprintf("data: NewSampler: need n >= 0 and bs > 0, got n=%d bs=%d", n, bs))
+		panic(tensor.NewUsageError("data.NewSampler", "need n >= 0 and bs > 0, got n=%d bs=%d", n, bs))
 	}
 	return &Sampler{N: n, BS: bs, Shuffle: shuffle, RNG: rng}
 }
@@ -83,7 +83,7 @@ func (s *Sampler) Len() int { return (s.N + s.BS - 1) / s.BS }
 func (s *Sampler) All() iter.Seq[[]int] {
 	return func(yield func([]int) bool) {
 		if s.BS <= 0 { // a zero BS set after NewSampler would loop forever
-			panic(fmt.Sprintf("data: Sampler.All: batch size %d, want > 0", s.BS))
+			panic(tensor.NewUsageError("data.Sampler.All", "batch size %d, want > 0", s.BS))
 		}
 		var idx []int
 		if s.Shuffle {
@@ -100,7 +100,7 @@ func (s *Sampler) All() iter.Seq[[]int] {
 	}
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 97 (id nb03-097, sum df7c5f41)
+// %% notebooks/03_minibatch_training.ipynb cell 97 (id nb03-097, sum d6c74536)
 
 // Items is what a DataLoader needs of a dataset: how many samples there are and
 // the sample at an index. It plays the role of Python's __len__ and
@@ -118,7 +118,7 @@ type CollateFunc func(batch []Sample) (x, y *tensor.Tensor)
 // empty batch.
 func Collate(batch []Sample) (x, y *tensor.Tensor) {
 	if len(batch) == 0 {
-		panic("data: Collate: empty batch")
+		panic(tensor.NewUsageError("data.Collate", "empty batch"))
 	}
 	xs := make([]*tensor.Tensor, len(batch))
 	ys := make([]*tensor.Tensor, len(batch))

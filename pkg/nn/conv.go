@@ -51,7 +51,7 @@ func NewConv2d(in, out, kernel int, rng *rand.Rand, opts ...ConvOption) *Conv2d 
 		f(&o)
 	}
 	if in <= 0 || out <= 0 || kernel <= 0 || o.stride <= 0 || o.padding < 0 {
-		panic(fmt.Sprintf("nn: NewConv2d(%d, %d, %d, stride %d, padding %d): sizes and stride must be positive, padding not negative",
+		panic(tensor.NewUsageError("nn.NewConv2d", "(%d, %d, %d, stride %d, padding %d): sizes and stride must be positive, padding not negative",
 			in, out, kernel, o.stride, o.padding))
 	}
 	w := tensor.Zeros(out, in, kernel, kernel)

@@ -10,7 +10,7 @@ type Flatten struct{}
 // Forward returns x viewed as [N, rest].
 func (Flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.Dim() == 0 {
-		panic("nn: Flatten: a 0-d tensor has no batch dimension")
+		panic(tensor.NewShapeError("nn.flatten", "a 0-d tensor has no batch dimension", "", x.Shape()))
 	}
 	return x.Reshape(x.Len(), -1)
 }

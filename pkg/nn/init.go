@@ -33,7 +33,7 @@ func Gain(a float64) float64 { return math.Sqrt(2 / (1 + a*a)) }
 func Fans(w *tensor.Tensor) (fanIn, fanOut int) {
 	s := w.Shape()
 	if len(s) < 2 {
-		panic(fmt.Sprintf("nn: fan in and fan out need a weight of at least 2 dimensions, got shape %v", s))
+		panic(tensor.NewShapeError("nn.init", fmt.Sprintf("fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got shape %v", s), "", s))
 	}
 	rf := 1
 	for _, d := range s[2:] {
@@ -45,7 +45,7 @@ func Fans(w *tensor.Tensor) (fanIn, fanOut int) {
 func fan(w *tensor.Tensor, mode []FanMode) int {
 	in, out := Fans(w)
 	if len(mode) > 1 {
-		panic("nn: Kaiming init takes at most one FanMode")
+		panic(tensor.NewUsageError("nn.init", "Kaiming init takes at most one FanMode, got %d", len(mode)))
 	}
 	if len(mode) == 1 && mode[0] == FanOut {
 		return out

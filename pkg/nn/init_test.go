@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -91,4 +92,26 @@ func TestKaimingUniform(t *testing.T) {
 		t.Errorf("Fans([8 3 5 5]) = %d, %d; want 75, 200", in, out)
 	}
 	expectPanic(t, "1-D weight", func() { nn.KaimingNormal(tensor.Zeros(5), 0, nil) }, "[5]", "2 dimensions")
+}
+
+// Misused init functions panic with typed values.
+func TestInitErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    func()
+		want any
+	}{
+		{"fans of a vector", func() { nn.Fans(tensor.Zeros(5)) }, new(*tensor.ShapeError)},
+		{"two fan modes", func() { nn.KaimingNormal(tensor.Zeros(3, 4), 0, tensor.NewRNG(1), nn.FanIn, nn.FanOut) }, new(*tensor.UsageError)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				err, _ := recover().(error)
+				if err == nil || !errors.As(err, tc.want) {
+					t.Errorf("panic %v, want %T", err, tc.want)
+				}
+			}()
+			tc.f()
+		})
+	}
 }

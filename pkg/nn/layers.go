@@ -27,7 +27,7 @@ type Linear struct {
 // rng gives the same layer every run.
 func NewLinear(in, out int, rng *rand.Rand) *Linear {
 	if in <= 0 || out <= 0 {
-		panic(fmt.Sprintf("nn: NewLinear(%d, %d): sizes must be positive", in, out))
+		panic(tensor.NewUsageError("nn.NewLinear", "(%d, %d): sizes must be positive", in, out))
 	}
 	w := tensor.Zeros(out, in)
 	KaimingUniform(w, math.Sqrt(5), rng)
@@ -92,7 +92,7 @@ type ModuleList []Module
 // Forward panics: as in PyTorch, a ModuleList only holds layers, and the
 // module that owns it decides how to call them (use Sequential to chain them).
 func (l ModuleList) Forward(x *tensor.Tensor) *tensor.Tensor {
-	panic("nn: ModuleList has no Forward; loop over its layers in your module's Forward, or use Sequential")
+	panic(tensor.NewUsageError("nn.ModuleList", "a ModuleList has no Forward; loop over its layers in your module's Forward, or use Sequential"))
 }
 
 // Parameters returns the parameters of all layers in order.
@@ -111,7 +111,7 @@ type Sequential struct {
 func NewSequential(layers ...Module) *Sequential {
 	for i, l := range layers {
 		if isNil(l) {
-			panic(fmt.Sprintf("nn: NewSequential: layer %d is nil", i))
+			panic(tensor.NewUsageError("nn.NewSequential", "layer %d is nil", i))
 		}
 	}
 	return &Sequential{Layers: ModuleList(layers)}

@@ -106,7 +106,7 @@ func label(op string, td []float32, i, c int) int {
 	v := td[i]
 	k := int(v)
 	if float32(k) != v || k < 0 || k >= c {
-		panic(fmt.Sprintf("nn: %s: target[%d] = %v is not a class index in [0, %d): the input has %d classes", op, i, v, c, c))
+		panic(tensor.NewUsageError("nn."+op, "target[%d] = %v is not a class index in [0, %d): the input has %d classes", i, v, c, c))
 	}
 	return k
 }
@@ -206,7 +206,7 @@ func MSE(pred, target *tensor.Tensor) *tensor.Tensor {
 	pd, td := pred.Data(), target.Data()
 	N := len(pd)
 	if N == 0 {
-		panic("nn: mse: empty input")
+		panic(tensor.NewShapeError("nn.mse", "empty input", "", pred.Shape(), target.Shape()))
 	}
 	var sum float64
 	for i, p := range pd {

@@ -283,7 +283,7 @@ const maxDepth = 1000
 
 func checkDepth(m Module, depth int) {
 	if depth > maxDepth {
-		panic("nn: module nesting deeper than " + strconv.Itoa(maxDepth) + " at " + typeName(m) + ": does a module contain itself?")
+		panic(tensor.NewUsageError("nn.Module", "module nesting deeper than %d at %s: does a module contain itself?", maxDepth, typeName(m)))
 	}
 }
 

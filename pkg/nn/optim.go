@@ -50,7 +50,7 @@ type ParamGroup struct {
 func (g *ParamGroup) Hyper(name string) float64 {
 	v, ok := g.Hypers[name]
 	if !ok {
-		panic(fmt.Sprintf("nn: parameter group has no hyper-parameter %q (it has %s)", name,
+		panic(tensor.NewUsageError("nn.ParamGroup", "parameter group has no hyper-parameter %q (it has %s)", name,
 			strings.Join(slices.Sorted(maps.Keys(g.Hypers)), ", ")))
 	}
 	return v
@@ -134,7 +134,7 @@ func Nesterov() SGDOption { return func(g *ParamGroup) { g.SetHyper("nesterov", 
 func NewSGD(params []*tensor.Tensor, lr float64, opts ...SGDOption) *SGD {
 	if len(params) == 0 {
 		// As PyTorch's "optimizer got an empty parameter list", plus the Go trap.
-		panic("nn: NewSGD: empty parameter list (Parameters only sees exported fields: name a layer L1, not l1)")
+		panic(tensor.NewUsageError("nn.NewSGD", "empty parameter list (Parameters only sees exported fields: name a layer L1, not l1)"))
 	}
 	g := &ParamGroup{Params: params, Hypers: map[string]float64{
 		"lr": lr, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": 0,
@@ -152,7 +152,7 @@ func NewSGD(params []*tensor.Tensor, lr float64, opts ...SGDOption) *SGD {
 func (o *SGD) AddParamGroup(g *ParamGroup) {
 	for i, p := range g.Params {
 		if p == nil {
-			panic(fmt.Sprintf("nn: SGD: parameter %d of group %d is nil", i, len(o.groups)))
+			panic(tensor.NewUsageError("nn.SGD", "parameter %d of group %d is nil", i, len(o.groups)))
 		}
 	}
 	if len(o.groups) > 0 {
@@ -170,10 +170,10 @@ func (o *SGD) AddParamGroup(g *ParamGroup) {
 
 func checkSGD(g *ParamGroup, i int) {
 	if lr := g.Hyper("lr"); lr < 0 {
-		panic(fmt.Sprintf("nn: SGD group %d: invalid learning rate %v", i, lr))
+		panic(tensor.NewUsageError("nn.SGD", "group %d: invalid learning rate %v", i, lr))
 	}
 	if g.Hyper("nesterov") != 0 && (g.Hyper("momentum") <= 0 || g.Hyper("dampening") != 0) {
-		panic(fmt.Sprintf("nn: SGD group %d: Nesterov momentum requires a momentum and zero dampening (momentum %v, dampening %v)",
+		panic(tensor.NewUsageError("nn.SGD", "group %d: Nesterov momentum requires a momentum and zero dampening (momentum %v, dampening %v)",
 			i, g.Hyper("momentum"), g.Hyper("dampening")))
 	}
 }
@@ -215,14 +215,14 @@ func (o *SGD) checkZeroed(gi, pi int, p *tensor.Tensor) {
 	if o.check == GradCheckOff || last != z || (o.warned && o.check == GradCheckWarn) {
 		return
 	}
-	msg := fmt.Sprintf("nn: SGD.Step: the gradient of parameter %d of group %d (shape %v) was not zeroed since the previous Step, "+
+	err := tensor.NewUsageError("nn.SGD.Step", "the gradient of parameter %d of group %d (shape %v) was not zeroed since the previous Step, "+
 		"so this Step applies the previous batches' gradients again. Call opt.ZeroGrad() after every Step "+
 		"(in a Runner, a callback whose AfterStep returns true skips it)", pi, gi, p.Shape())
 	if o.check == GradCheckPanic {
-		panic(msg)
+		panic(err)
 	}
 	o.warned = true
-	fmt.Fprintln(os.Stderr, msg+"; this warning is shown once.")
+	fmt.Fprintln(os.Stderr, err.Error()+"; this warning is shown once.")
 }
 
 type sgdHypers struct {

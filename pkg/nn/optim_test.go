@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -234,9 +235,10 @@ func TestSGDCheckZeroGrad(t *testing.T) {
 		step()
 	}
 	defer func() {
-		msg, _ := recover().(string)
-		if !strings.Contains(msg, "not zeroed since the previous Step") || !strings.Contains(msg, "AfterStep returns true") {
-			t.Errorf("forgotten ZeroGrad: panic %q", msg)
+		var ue *tensor.UsageError
+		err, _ := recover().(error)
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "not zeroed since the previous Step") || !strings.Contains(err.Error(), "AfterStep returns true") {
+			t.Errorf("forgotten ZeroGrad: panic %v, want a *tensor.UsageError", err)
 		}
 	}()
 	step() // no ZeroGrad before it

@@ -22,7 +22,7 @@ func NewAdaptiveAvgPool2d(size ...int) *AdaptiveAvgPool2d {
 	case len(size) == 2 && size[0] > 0 && size[1] > 0:
 		return &AdaptiveAvgPool2d{size[0], size[1]}
 	}
-	panic(fmt.Sprintf("nn: NewAdaptiveAvgPool2d(%v): want one or two positive sizes", size))
+	panic(tensor.NewUsageError("nn.NewAdaptiveAvgPool2d", "(%v): want one or two positive sizes", size))
 }
 
 // Forward pools x [N C H W] to [N C p.H p.W].

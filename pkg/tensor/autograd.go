@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -36,10 +35,10 @@ func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 // tensors cannot require gradients.
 func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 	if t.op != "" {
-		panic(fmt.Sprintf("tensor: SetRequiresGrad: tensor of shape %v (grad_fn=<%s>) is the result of an operation, not a leaf; use Detach first", t.shape, t.op))
+		panic(NewUsageError("SetRequiresGrad", "tensor of shape %v (grad_fn=<%s>) is the result of an operation, not a leaf; use Detach first", t.shape, t.op))
 	}
 	if on && t.dtype == Int {
-		panic(fmt.Sprintf("tensor: SetRequiresGrad: Int tensor of shape %v cannot require gradients (use Float)", t.shape))
+		panic(NewUsageError("SetRequiresGrad", "Int tensor of shape %v cannot require gradients (use Float)", t.shape))
 	}
 	t.requiresGrad = on
 	return t
@@ -177,14 +176,14 @@ func record(out *Tensor, op string, back func(g []float32), inputs ...*Tensor) *
 
 // releasedError is the panic value for using x, whose graph an earlier
 // Backward released: recording op on it, or (op "") backward through it.
-func releasedError(op string, x *Tensor) error {
+func releasedError(op string, x *Tensor) *UsageError {
 	fix := "Recompute it with a new forward pass, use x.Detach() to reuse its values as a constant, " +
 		"or pass tensor.RetainGraph() to the first Backward to keep the graph"
 	if op == "" {
-		return fmt.Errorf("tensor: trying to backward through the graph a second time: a tensor in it (shape %v, grad_fn=<%s>) "+
+		return NewUsageError("backward", "trying to backward through the graph a second time: a tensor in it (shape %v, grad_fn=<%s>) "+
 			"was already released by an earlier Backward. %s", x.shape, x.op, fix)
 	}
-	return fmt.Errorf("tensor: trying to record %s on a tensor (shape %v, grad_fn=<%s>) whose graph was already released by an earlier Backward. %s",
+	return NewUsageError("record", "trying to record %s on a tensor (shape %v, grad_fn=<%s>) whose graph was already released by an earlier Backward. %s",
 		op, x.shape, x.op, fix)
 }
 
@@ -201,7 +200,7 @@ func NewOp(out *Tensor, op string, backward func(gradOut *Tensor), inputs ...*Te
 		return out
 	}
 	if out.op != "" || out.requiresGrad {
-		panic(fmt.Sprintf("tensor: NewOp %s: output of shape %v already belongs to a graph; pass a fresh tensor", op, out.shape))
+		panic(NewUsageError("NewOp", "%s: output of shape %v already belongs to a graph; pass a fresh tensor", op, out.shape))
 	}
 	shape := out.shape
 	return record(out, op, func(g []float32) {
@@ -260,7 +259,7 @@ func (t *Tensor) checkBackward(op string) {
 		panic(releasedError("", t))
 	}
 	if !t.requiresGrad {
-		panic(fmt.Sprintf("tensor: %s: tensor of shape %v does not require grad and has no grad_fn (no input had SetRequiresGrad(true), or it was computed inside NoGrad)", op, t.shape))
+		panic(NewUsageError(op, "tensor of shape %v does not require grad and has no grad_fn (no input had SetRequiresGrad(true), or it was computed inside NoGrad)", t.shape))
 	}
 }
 

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -24,10 +25,16 @@ func mustPanic(t *testing.T, name string, f func(), want ...string) {
 			t.Errorf("%s: no panic", name)
 			return
 		}
-		msg, _ := r.(string)
-		if err, ok := r.(error); ok {
-			msg = err.Error()
+		// Every programmer error panics with a typed value (errors.As).
+		err, _ := r.(error)
+		var se *ShapeError
+		var ie *IndexError
+		var ue *UsageError
+		if !errors.As(err, &se) && !errors.As(err, &ie) && !errors.As(err, &ue) {
+			t.Errorf("%s: panic %#v is not a *ShapeError, *IndexError or *UsageError", name, r)
+			return
 		}
+		msg := err.Error()
 		for _, w := range want {
 			if !strings.Contains(msg, w) {
 				t.Errorf("%s: panic %q does not mention %q", name, msg, w)

@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
 )
 
@@ -322,8 +321,4 @@ func (t *Tensor) Eq(o *Tensor) *Tensor {
 	out, p := binaryOut("eq", t, o, Float32)
 	p.apply(eqK, out.data, t.data, o.data)
 	return out
-}
-
-func panicf(format string, args ...any) {
-	panic(fmt.Sprintf("tensor: "+format, args...))
 }

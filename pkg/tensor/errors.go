@@ -39,11 +39,7 @@ func NewShapeError(op, msg, hint string, shapes ...Shape) *ShapeError {
 // Error returns "tensor: op: message" ("nn: op: message" for an op of
 // package nn) and the hint, if any.
 func (e *ShapeError) Error() string {
-	pkg, op := "tensor", e.Op
-	if i := strings.IndexByte(op, '.'); i > 0 {
-		pkg, op = op[:i], op[i+1:]
-	}
-	s := pkg + ": " + op + ": " + e.msg
+	s := qualified(e.Op) + ": " + e.msg
 	if e.Hint != "" {
 		s += "; hint: " + e.Hint
 	}
@@ -81,4 +77,65 @@ func pyShape(s []int) string {
 		parts[i] = strconv.Itoa(d)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// IndexError is the panic value of an index outside the dimension it
+// indexes, or not an integer (PyTorch's IndexError): t.At, t.Row, t.Slice,
+// IndexSelect, Index. Recover it and test with errors.As, as ShapeError.
+type IndexError struct {
+	Op    string // the operation, as PyTorch names it: "index_select", "index", "select", ...
+	Index int    // the index as given (before negative indices count from the end)
+	Dim   int    // the dimension indexed
+	Size  int    // that dimension's size
+	Shape Shape  // the indexed tensor's shape
+	msg   string
+}
+
+// Error returns "tensor: op: message" ("nn: op: message" for an op of
+// package nn).
+func (e *IndexError) Error() string { return qualified(e.Op) + ": " + e.msg }
+
+// indexErr returns the IndexError of index i into dimension dim of shape,
+// in PyTorch's words.
+func indexErr(op string, i, dim int, shape Shape) *IndexError {
+	return &IndexError{Op: op, Index: i, Dim: dim, Size: shape[dim], Shape: append(Shape(nil), shape...),
+		msg: fmt.Sprintf("index %d is out of bounds for dimension %d with size %d (shape %v)", i, dim, shape[dim], shape)}
+}
+
+// UsageError is the panic value of an operation called against its
+// contract, with tensors of the right shapes: a second Backward through a
+// released graph, an in-place change of a tensor that requires grad
+// outside NoGrad, SetRequiresGrad on a non-leaf, an invalid argument such
+// as a negative length. Its message says what to do instead. Recover it
+// and test with errors.As, as ShapeError.
+type UsageError struct {
+	Op  string // the function or operation misused: "backward", "add_", "SetRequiresGrad", "nn.SGD", ...
+	msg string
+}
+
+// NewUsageError returns the UsageError of op (package-qualified outside
+// this package, as "nn.SGD") with a formatted message, for packages built
+// on this one to report misuse the way its own ops do.
+func NewUsageError(op, format string, args ...any) *UsageError {
+	return &UsageError{Op: op, msg: fmt.Sprintf(format, args...)}
+}
+
+// Error returns "tensor: op: message" ("nn: op: message" for an op of
+// package nn).
+func (e *UsageError) Error() string { return qualified(e.Op) + ": " + e.msg }
+
+// qualified returns "tensor: op" for an op of this package and "nn: op"
+// for one named "nn.op".
+func qualified(op string) string {
+	if i := strings.IndexByte(op, '.'); i > 0 {
+		return op[:i] + ": " + op[i+1:]
+	}
+	return "tensor: " + op
+}
+
+// NewIndexError returns the IndexError of index i into dimension dim of a
+// tensor of the given shape, for packages built on this one (op
+// package-qualified, as "nn.cross_entropy").
+func NewIndexError(op string, i, dim int, shape Shape) *IndexError {
+	return indexErr(op, i, dim, shape)
 }

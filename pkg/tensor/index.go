@@ -1,20 +1,26 @@
 package tensor
 
+import "fmt"
+
 // Integer-array indexing: selecting rows by a list of indices (a data
 // loader's batch) and picking one element per row (x[range(n), target]).
 
-// checkIndex converts an index value to int, panicking when it is not an
-// integer in [0, n) (negative values count from the end).
-func checkIndex(op string, v float32, n int, shape Shape) int {
+// checkIndex converts an index value into dimension dim of shape to int,
+// panicking with an IndexError when it is not an integer in [0, n)
+// (negative values count from the end).
+func checkIndex(op string, v float32, dim int, shape Shape) int {
+	n := shape[dim]
 	i := int(v)
 	if float32(i) != v {
-		panicf("%s: index %v is not an integer", op, v)
+		e := indexErr(op, i, dim, shape)
+		e.msg = fmt.Sprintf("index %v is not an integer: indices must be whole numbers (an Int tensor)", v)
+		panic(e)
 	}
 	if i < 0 {
 		i += n
 	}
 	if i < 0 || i >= n {
-		panicf("%s: index %d out of range for dimension of size %d (shape %v)", op, int(v), n, shape)
+		panic(indexErr(op, int(v), dim, shape))
 	}
 	return i
 }
@@ -28,7 +34,7 @@ func (t *Tensor) IndexSelect(idx *Tensor) *Tensor {
 	rs := t.rowSize("index_select")
 	rows := make([]int32, len(idx.data))
 	for k, v := range idx.data {
-		rows[k] = int32(checkIndex("index_select", v, t.shape[0], t.shape))
+		rows[k] = int32(checkIndex("index_select", v, 0, t.shape))
 	}
 	shape := append(append([]int(nil), idx.shape...), t.shape[1:]...)
 	out := newTensor(make([]float32, len(rows)*rs), shape, t.dtype)
@@ -54,12 +60,12 @@ func (t *Tensor) IndexSelect(idx *Tensor) *Tensor {
 func (t *Tensor) IndexSelectInto(dst *Tensor, idx []int) *Tensor {
 	const op = "index_select_into"
 	if t.requiresGrad {
-		panicf("%s: the tensor (shape %v) requires grad; IndexSelect records the gather", op, t.shape)
+		panic(NewUsageError(op, "the tensor (shape %v) requires grad; IndexSelect records the gather", t.shape))
 	}
 	rs := t.rowSize(op)
 	rows := make([]int32, len(idx))
 	for k, v := range idx {
-		rows[k] = int32(checkIndex(op, float32(v), t.shape[0], t.shape))
+		rows[k] = int32(checkIndex(op, float32(v), 0, t.shape))
 	}
 	need := len(rows) * rs
 	var buf []float32
@@ -108,11 +114,11 @@ func (t *Tensor) Index(rows, cols *Tensor) *Tensor {
 	if len(rows.data) != len(cols.data) {
 		panic(shapeErr("index", "", "shape mismatch: indexing tensors could not be broadcast together with shapes %v, %v", rows.shape, cols.shape).with(t.shape, rows.shape, cols.shape))
 	}
-	nr, nc := t.shape[0], t.shape[1]
+	nc := t.shape[1]
 	offs := make([]int32, len(rows.data))
 	for k := range offs {
-		r := checkIndex("index", rows.data[k], nr, t.shape)
-		c := checkIndex("index", cols.data[k], nc, t.shape)
+		r := checkIndex("index", rows.data[k], 0, t.shape)
+		c := checkIndex("index", cols.data[k], 1, t.shape)
 		offs[k] = int32(r*nc + c)
 	}
 	out := newTensor(make([]float32, len(offs)), rows.shape, t.dtype)

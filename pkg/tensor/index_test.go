@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -41,14 +42,44 @@ func TestIndexSelectIntoPanics(t *testing.T) {
 		name, want string
 		f          func()
 	}{
-		{"out of range", "index 4 out of range", func() { Zeros(4, 3).IndexSelectInto(nil, []int{4}) }},
+		{"out of range", "index 4 is out of bounds for dimension 0 with size 4", func() { Zeros(4, 3).IndexSelectInto(nil, []int{4}) }},
 		{"requires grad", "requires grad", func() { Zeros(4, 3).SetRequiresGrad(true).IndexSelectInto(nil, []int{0}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) { mustPanic(t, tc.name, tc.f, tc.want) })
+	}
+}
+
+// Every out-of-range or fractional index panics with an *IndexError that
+// names the op, the index, the dimension and its size, in PyTorch's words.
+func TestIndexErrors(t *testing.T) {
+	x := Zeros(4, 3)
+	for _, tc := range []struct {
+		name          string
+		f             func()
+		op            string
+		index, dim, n int
+	}{
+		{"index_select", func() { x.IndexSelect(FromInts([]int{1, 4})) }, "index_select", 4, 0, 4},
+		{"index_select negative", func() { x.IndexSelect(FromInts([]int{-5})) }, "index_select", -5, 0, 4},
+		{"index rows", func() { x.Index(FromInts([]int{4}), FromInts([]int{0})) }, "index", 4, 0, 4},
+		{"index cols", func() { x.Index(FromInts([]int{0}), FromInts([]int{3})) }, "index", 3, 1, 3},
+		{"index fractional", func() { x.Index(New([]float32{0.5}), FromInts([]int{0})) }, "index", 0, 0, 4},
+		{"At", func() { x.At(1, 3) }, "At", 3, 1, 3},
+		{"row", func() { x.Row(-5) }, "select", -5, 0, 4},
+		{"slice", func() { x.Slice(5, 6) }, "slice", 5, 0, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
-				r := recover()
-				if msg, _ := r.(string); !strings.Contains(msg, tc.want) {
-					t.Fatalf("panic %v, want one containing %q", r, tc.want)
+				var ie *IndexError
+				err, _ := recover().(error)
+				if !errors.As(err, &ie) {
+					t.Fatalf("panic %v, want an *IndexError", err)
+				}
+				if ie.Op != tc.op || ie.Index != tc.index || ie.Dim != tc.dim || ie.Size != tc.n || !ie.Shape.Equal(x.Shape()) {
+					t.Errorf("IndexError %+v, want op %s index %d dim %d size %d", ie, tc.op, tc.index, tc.dim, tc.n)
+				}
+				if !strings.HasPrefix(err.Error(), "tensor: "+tc.op+": index ") {
+					t.Errorf("message %q", err)
 				}
 			}()
 			tc.f()

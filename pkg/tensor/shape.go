@@ -67,7 +67,7 @@ func (t *Tensor) Slice(start, end int) *Tensor {
 	rs := t.rowSize("slice")
 	end = min(end, t.shape[0])
 	if start < 0 || start > end {
-		panicf("slice: rows [%d:%d) out of range for shape %v", start, end, t.shape)
+		panic(indexErr("slice", start, 0, t.shape))
 	}
 	shape := append([]int{end - start}, t.shape[1:]...)
 	out := newTensor(t.data[start*rs:end*rs:end*rs], shape, t.dtype)
@@ -85,11 +85,12 @@ func (t *Tensor) Slice(start, end int) *Tensor {
 //	out = a[i];  ∂a[i] += g
 func (t *Tensor) Row(i int) *Tensor {
 	rs := t.rowSize("row")
+	given := i
 	if i < 0 {
 		i += t.shape[0]
 	}
 	if i < 0 || i >= t.shape[0] {
-		panicf("row: index %d out of range for shape %v", i, t.shape)
+		panic(indexErr("select", given, 0, t.shape))
 	}
 	out := newTensor(t.data[i*rs:(i+1)*rs:(i+1)*rs], t.shape[1:], t.dtype)
 	if !needsGrad(t) {

@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -147,7 +146,7 @@ func FromInts(data []int, shape ...int) *Tensor {
 	f := make([]float32, len(data))
 	for i, v := range data {
 		if v > 1<<24 || v < -(1<<24) {
-			panic(fmt.Sprintf("tensor: FromInts: value %d at index %d is not exact in float32 (|v| > 2^24)", v, i))
+			panic(NewUsageError("FromInts", "value %d at index %d is not exact in float32 (|v| > 2^24)", v, i))
 		}
 		f[i] = float32(v)
 	}
@@ -179,7 +178,7 @@ func Full(v float32, shape ...int) *Tensor {
 // Arange returns the Int tensor [0, 1, ..., n-1].
 func Arange(n int) *Tensor {
 	if n < 0 {
-		panic(fmt.Sprintf("tensor: Arange: negative length %d", n))
+		panic(NewUsageError("Arange", "negative length %d", n))
 	}
 	t := newTensor(make([]float32, n), []int{n}, Int)
 	for i := range t.data {
@@ -192,7 +191,7 @@ func Arange(n int) *Tensor {
 // including end, like torch.arange with float arguments.
 func ArangeF(start, end, step float32) *Tensor {
 	if step == 0 {
-		panic("tensor: ArangeF: step must not be zero")
+		panic(NewUsageError("ArangeF", "step must not be zero"))
 	}
 	n := int(math.Ceil(float64((end - start) / step)))
 	if n < 0 {
@@ -209,7 +208,7 @@ func ArangeF(start, end, step float32) *Tensor {
 // inclusive.
 func Linspace(start, end float32, n int) *Tensor {
 	if n < 0 {
-		panic(fmt.Sprintf("tensor: Linspace: negative length %d", n))
+		panic(NewUsageError("Linspace", "negative length %d", n))
 	}
 	t := Zeros(n)
 	if n == 1 {
@@ -280,7 +279,7 @@ func (t *Tensor) offset(op string, idx []int) int {
 			x += d
 		}
 		if x < 0 || x >= d {
-			panic(fmt.Sprintf("tensor: %s: index %d out of range for dimension %d of shape %v", op, idx[i], i, t.shape))
+			panic(indexErr(op, idx[i], i, t.shape))
 		}
 		off = off*d + x
 	}
@@ -351,7 +350,7 @@ func (t *Tensor) AddInPlace(o *Tensor, alpha float32) *Tensor {
 		panic(shapeErr("add_", "", "shape %v of the added tensor does not match the tensor's %v", o.shape, t.shape).with(t.shape, o.shape))
 	}
 	if t.requiresGrad && GradEnabled() {
-		panic(fmt.Sprintf("tensor: add_: a tensor of shape %v that requires grad is being used in an in-place operation; do it inside tensor.NoGrad", t.shape))
+		panic(NewUsageError("add_", "a tensor of shape %v that requires grad is being used in an in-place operation; do it inside tensor.NoGrad", t.shape))
 	}
 	axpy(t.data, alpha, o.data)
 	return t
