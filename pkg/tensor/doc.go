@@ -141,6 +141,16 @@
 //	tensor: matmul: mat1 and mat2 shapes cannot be multiplied (64x784 and 50x784);
 //	hint: did you forget a transpose? a.MatMul(b.T()) multiplies [64 784] by [784 50] ...
 //
-// Bad index values and misuse of the graph panic with a message naming the
-// operation, the shapes or values involved, and what to do instead.
+// An index outside its dimension panics with an *IndexError (the op, the
+// index, the dimension, its size), as PyTorch's IndexError:
+//
+//	tensor: index_select: index 4 is out of bounds for dimension 0 with size 4 (shape [4 3])
+//
+// Misuse with tensors of the right shapes (a second Backward through a
+// released graph, an in-place change of a tensor that requires grad outside
+// NoGrad, SetRequiresGrad on a non-leaf) panics with a *UsageError whose
+// message says what to do instead. Packages built on this one (nn, data)
+// report their own mistakes through NewShapeError, NewIndexError and
+// NewUsageError, so every programmer error of the library is one of these
+// three types.
 package tensor
