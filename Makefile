@@ -21,7 +21,7 @@ help:
 	@echo "make lab     setup, then JupyterLab on notebooks/ at 127.0.0.1:\$${PORT:-8888} (PORT=... to change)"
 	@echo "make test    setup, then go vet, go test, the exporter's -check and the end-to-end tests"
 	@echo "make export  export the notebooks' tagged cells into the Go packages"
-	@echo "make bench   setup, then the side-by-side benchmark against PyTorch"
+	@echo "make bench   setup, then the side-by-side benchmark against PyTorch 1.13, PyTorch 2 and JAX (bench/README.md)"
 
 setup:
 	@scripts/setup
