@@ -19,7 +19,6 @@ import argparse
 import json
 import math
 import os
-import statistics
 import sys
 import time
 
@@ -60,18 +59,10 @@ def make_step(lr):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, help="directory of the MNIST IDX .gz files")
+    mnist_idx.add_run_args(ap, lr=0.5, epochs=5, timed=3)
     ap.add_argument("--hidden", type=int, default=50)
-    ap.add_argument("--bs", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=0.5)
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--timed", type=int, default=3)
-    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--mode", choices=("scan", "step"), default="scan")
-    args = ap.parse_args()
-    if args.epochs < args.warmup + args.timed or args.timed < 1:
-        sys.exit("jax_loop: need --epochs >= --warmup + --timed and --timed >= 1")
+    args = mnist_idx.parse_run_args(ap, "jax_loop")
 
     xt, yt, xv, yv = mnist_idx.load(args.data)
     check = mnist_idx.data_check(xt, yt, xv, yv)
@@ -113,20 +104,8 @@ def main():
             sys.exit("jax_loop: the loss is NaN: training diverged")
     acc = float(jnp.mean(jnp.argmax(forward(params, x_valid), axis=1) == y_valid))
 
-    print(json.dumps({
-        "impl": f"jax {jax.__version__} {args.mode}",
-        "hidden": args.hidden,
-        "bs": args.bs,
-        "threads": 0,
-        "seed": args.seed,
-        "epoch_times": times,
-        "epoch_cpu": cpu,
-        "median_s": statistics.median(times[args.warmup:args.warmup + args.timed]),
-        "accuracy": acc,
-        "maxrss_kb": mnist_idx.maxrss_kb(),
-        "blas": f"XLA CPU, jaxlib {jaxlib.__version__}",
-        "data_check": check,
-    }))
+    print(json.dumps(mnist_idx.result(args, f"jax {jax.__version__} {args.mode}", times, cpu, acc,
+                                      f"XLA CPU, jaxlib {jaxlib.__version__}", check, hidden=args.hidden, threads=0)))
 
 
 if __name__ == "__main__":

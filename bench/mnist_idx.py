@@ -8,6 +8,7 @@ import gzip
 import math
 import os
 import resource
+import statistics
 import sys
 
 import numpy as np
@@ -41,8 +42,10 @@ def load(data_dir):
 
 
 def data_check(*arrays):
-    """Sums of the data (float64), compared by summarize.py across all runs."""
-    return [float(np.asarray(a, dtype=np.float64).sum()) for a in arrays]
+    """Sums of the data (accumulated in float64), compared by summarize.py across all
+    runs. NumPy arrays or CPU torch tensors (viewed, not copied): a float64 copy of the
+    training images would add 300 MB to the peak RSS the bench compares."""
+    return [float(np.sum(a.numpy() if hasattr(a, "numpy") else np.asarray(a), dtype=np.float64)) for a in arrays]
 
 
 def cpu_seconds():
@@ -53,3 +56,42 @@ def cpu_seconds():
 def maxrss_kb():
     """Peak RSS of this process; Linux reports ru_maxrss in KiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def add_run_args(ap, lr, epochs, timed, **defaults):
+    """Adds the flags every peer takes (bench/mlp's and bench/cnn's, by the same names):
+    --data, --bs, --lr, --epochs, --warmup, --timed, --seed; defaults overrides --bs (64)."""
+    ap.add_argument("--data", required=True, help="directory of the MNIST IDX .gz files")
+    ap.add_argument("--bs", type=int, default=defaults.get("bs", 64))
+    ap.add_argument("--lr", type=float, default=lr)
+    ap.add_argument("--epochs", type=int, default=epochs)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--timed", type=int, default=timed)
+    ap.add_argument("--seed", type=int, default=1)
+
+
+def parse_run_args(ap, prog):
+    """Parses the flags and checks that the timed epochs fit in --epochs."""
+    args = ap.parse_args()
+    if args.epochs < args.warmup + args.timed or args.timed < 1:
+        sys.exit(f"{prog}: need --epochs >= --warmup + --timed and --timed >= 1")
+    return args
+
+
+def result(args, impl, times, cpu, accuracy, blas, check, **fields):
+    """The JSON object bench/run reads (bench/README.md): impl, the run's settings, the
+    epoch times, their median over the timed epochs, accuracy, peak RSS, the library, the
+    data check, and any model-specific fields."""
+    return {
+        "impl": impl,
+        **fields,
+        "bs": args.bs,
+        "seed": args.seed,
+        "epoch_times": times,
+        "epoch_cpu": cpu,
+        "median_s": statistics.median(times[args.warmup:args.warmup + args.timed]),
+        "accuracy": accuracy,
+        "maxrss_kb": maxrss_kb(),
+        "blas": blas,
+        "data_check": check,
+    }

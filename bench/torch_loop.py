@@ -20,7 +20,6 @@ import argparse
 import json
 import math
 import os
-import statistics
 import sys
 import time
 
@@ -31,7 +30,7 @@ from torch import nn
 import mnist_idx
 
 
-cpu_seconds = mnist_idx.cpu_seconds  # bench/torch_cnn.py imports it from here
+cpu_seconds = mnist_idx.cpu_seconds
 
 
 def load(data_dir):
@@ -63,26 +62,11 @@ def blas_library():
     return core + ", ".join(os.path.basename(lib) for lib in libs)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, help="directory of the MNIST IDX .gz files")
-    ap.add_argument("--hidden", type=int, default=50)
-    ap.add_argument("--bs", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=0.5)
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--timed", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
-    if args.epochs < args.warmup + args.timed or args.timed < 1:
-        sys.exit("torch_loop: need --epochs >= --warmup + --timed and --timed >= 1")
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    x_train, y_train, x_valid, y_valid = load(args.data)
-
-    model = nn.Sequential(nn.Linear(784, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 10))
+def train(model, data, args, prog):
+    """Trains model on data's training split as lesson 03's loop does (a fresh randperm
+    per epoch, x_train[idxs], cross entropy, SGD lr args.lr) for args.epochs epochs, and
+    returns the wall and CPU seconds of each epoch and the validation accuracy."""
+    x_train, y_train, x_valid, y_valid = data
     opt = torch.optim.SGD(model.parameters(), lr=args.lr)
     n, bs = len(x_train), args.bs
     times, cpu = [], []
@@ -99,24 +83,27 @@ def main():
         times.append(time.perf_counter() - start)
         cpu.append(cpu_seconds() - cpu0)
         if math.isnan(loss.item()):
-            sys.exit("torch_loop: the loss is NaN: training diverged")
+            sys.exit(f"{prog}: the loss is NaN: training diverged")
     with torch.no_grad():
         acc = (model(x_valid).argmax(dim=1) == y_valid).float().mean().item()
+    return times, cpu, acc
 
-    print(json.dumps({
-        "impl": "pytorch " + torch.__version__,
-        "hidden": args.hidden,
-        "bs": args.bs,
-        "threads": args.threads,
-        "seed": args.seed,
-        "epoch_times": times,
-        "epoch_cpu": cpu,
-        "median_s": statistics.median(times[args.warmup:args.warmup + args.timed]),
-        "accuracy": acc,
-        "maxrss_kb": mnist_idx.maxrss_kb(),
-        "blas": blas_library(),
-        "data_check": mnist_idx.data_check(x_train, y_train, x_valid, y_valid),
-    }))
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mnist_idx.add_run_args(ap, lr=0.5, epochs=5, timed=3)
+    ap.add_argument("--hidden", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=1)
+    args = mnist_idx.parse_run_args(ap, "torch_loop")
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    data = load(args.data)
+    check = mnist_idx.data_check(*data)
+    model = nn.Sequential(nn.Linear(784, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 10))
+    times, cpu, acc = train(model, data, args, "torch_loop")
+    print(json.dumps(mnist_idx.result(args, "pytorch " + torch.__version__, times, cpu, acc, blas_library(),
+                                      check, hidden=args.hidden, threads=args.threads)))
 
 
 if __name__ == "__main__":
