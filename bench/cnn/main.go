@@ -17,12 +17,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime/pprof"
 	"time"
 
 	"github.com/fastgo/fastgo/bench/internal/measure"
@@ -31,27 +29,6 @@ import (
 	"github.com/fastgo/fastgo/pkg/nn"
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
-
-// result is the JSON line printed at the end; torch_cnn.py prints the same
-// fields.
-type result struct {
-	Impl       string     `json:"impl"`
-	Model      string     `json:"model"`
-	Hidden     int        `json:"hidden"`
-	BS         int        `json:"bs"`
-	Threads    int        `json:"threads"`
-	Seed       uint64     `json:"seed"`
-	Workers    int        `json:"workers"`
-	EpochTimes []float64  `json:"epoch_times"`
-	EpochCPU   []float64  `json:"epoch_cpu"`
-	MedianS    float64    `json:"median_s"`
-	GFLOPS     float64    `json:"gflops"`
-	PeakGFLOPS float64    `json:"peak_gflops"`
-	Accuracy   float64    `json:"accuracy"`
-	MaxRSSKB   int64      `json:"maxrss_kb"`
-	BLAS       string     `json:"blas"`
-	DataCheck  [4]float64 `json:"data_check"`
-}
 
 // cnn is lesson 06's get_cnn_model: the batch [n 784] viewed as images
 // (mnist_resize), four convolutions, pooling, flatten, the linear head.
@@ -107,30 +84,13 @@ func main() {
 	model := cnn(tensor.NewRNG(*seed))
 	opt := nn.NewSGD(model.Parameters(), *lr)
 
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fail("cpuprofile: %v", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fail("cpuprofile %s: %v", *cpuprofile, err)
-		}
-		defer f.Close()
+	res := measure.Result{Impl: "ours", Model: "cnn", BS: *bs, Threads: *threads, Seed: *seed, Workers: *workers}
+	stop, err := measure.StartCPUProfile(*cpuprofile)
+	if err != nil {
+		fail("cpuprofile: %v", err)
 	}
-	res := result{Impl: "ours", Model: "cnn", BS: *bs, Threads: *threads, Seed: *seed, Workers: *workers}
-	for range *epochs {
-		start, cpu0 := time.Now(), measure.CPUSeconds()
-		for xb, yb := range trainDL.All() {
-			nn.CrossEntropy(model.Forward(xb), yb).Backward()
-			opt.Step()
-			opt.ZeroGrad()
-		}
-		res.EpochTimes = append(res.EpochTimes, time.Since(start).Seconds())
-		res.EpochCPU = append(res.EpochCPU, measure.CPUSeconds()-cpu0)
-	}
-	if *cpuprofile != "" {
-		pprof.StopCPUProfile()
-	}
+	res.Train(*epochs, trainDL, model, opt)
+	stop()
 
 	// In chunks: one im2col matrix of all 10,000 images would take 200 MB.
 	tensor.NoGrad(func() {
@@ -141,18 +101,9 @@ func main() {
 		}
 		res.Accuracy /= float64(xValid.Len())
 	})
-	res.MedianS = measure.Median(res.EpochTimes[*warmup : *warmup+*timed])
-	res.GFLOPS = flopsPerImage() * float64(xTrain.Len()) / res.MedianS / 1e9
+	res.GFLOPS = flopsPerImage() * float64(xTrain.Len()) / measure.Median(res.EpochTimes[*warmup:*warmup+*timed]) / 1e9
 	res.PeakGFLOPS = peakGFLOPS()
-	res.MaxRSSKB = measure.MaxRSSKB()
-	res.BLAS = tensor.BLASInfo()
-	// Sums of the data, so bench/run can check that PyTorch trained on the same numbers.
-	for i, t := range []*tensor.Tensor{xTrain, yTrain, xValid, yValid} {
-		for _, v := range t.Data() {
-			res.DataCheck[i] += float64(v)
-		}
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+	if err := res.Print(*warmup, *timed, xTrain, yTrain, xValid, yValid); err != nil {
 		fail("writing the result: %v", err)
 	}
 }

@@ -13,12 +13,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -31,24 +29,6 @@ import (
 	"github.com/fastgo/fastgo/pkg/nn"
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
-
-// result is the JSON line printed at the end; torch_loop.py prints the same
-// fields.
-type result struct {
-	Impl       string     `json:"impl"`
-	Hidden     int        `json:"hidden"`
-	BS         int        `json:"bs"`
-	Threads    int        `json:"threads"`
-	Seed       uint64     `json:"seed"`
-	Workers    int        `json:"workers"`
-	EpochTimes []float64  `json:"epoch_times"`
-	EpochCPU   []float64  `json:"epoch_cpu"`
-	MedianS    float64    `json:"median_s"`
-	Accuracy   float64    `json:"accuracy"`
-	MaxRSSKB   int64      `json:"maxrss_kb"`
-	BLAS       string     `json:"blas"`
-	DataCheck  [4]float64 `json:"data_check"`
-}
 
 func main() {
 	hidden := flag.Int("hidden", 50, "hidden layer width")
@@ -78,64 +58,24 @@ func main() {
 	model := nn.NewSequential(nn.NewLinear(784, *hidden, rng), nn.ReLU{}, nn.NewLinear(*hidden, 10, rng))
 	opt := nn.NewSGD(model.Parameters(), *lr)
 
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fail("cpuprofile: %v", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fail("cpuprofile %s: %v", *cpuprofile, err)
-		}
-		defer f.Close()
-	}
-	res := result{Impl: "ours", Hidden: *hidden, BS: *bs, Threads: *threads, Seed: *seed, Workers: *workers}
+	res := measure.Result{Impl: "ours", Hidden: *hidden, BS: *bs, Threads: *threads, Seed: *seed, Workers: *workers}
 	if *limit {
 		res.Impl = "limit"
 		res.EpochTimes, res.EpochCPU = productsOnly(*hidden, *bs, *epochs, trainDS.Len())
-		res.MedianS = measure.Median(res.EpochTimes[*warmup : *warmup+*timed])
-		res.MaxRSSKB = measure.MaxRSSKB()
-		res.BLAS = tensor.BLASInfo()
-		res.DataCheck = dataCheck(xTrain, yTrain, xValid, yValid)
-		if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
-			fail("writing the result: %v", err)
+	} else {
+		stop, err := measure.StartCPUProfile(*cpuprofile)
+		if err != nil {
+			fail("cpuprofile: %v", err)
 		}
-		return
+		res.Train(*epochs, trainDL, model, opt)
+		stop()
+		tensor.NoGrad(func() {
+			res.Accuracy = float64(nn.Accuracy(model.Forward(xValid), yValid))
+		})
 	}
-	for range *epochs {
-		start, cpu0 := time.Now(), measure.CPUSeconds()
-		for xb, yb := range trainDL.All() {
-			nn.CrossEntropy(model.Forward(xb), yb).Backward()
-			opt.Step()
-			opt.ZeroGrad()
-		}
-		res.EpochTimes = append(res.EpochTimes, time.Since(start).Seconds())
-		res.EpochCPU = append(res.EpochCPU, measure.CPUSeconds()-cpu0)
-	}
-	if *cpuprofile != "" {
-		pprof.StopCPUProfile()
-	}
-
-	tensor.NoGrad(func() {
-		res.Accuracy = float64(nn.Accuracy(model.Forward(xValid), yValid))
-	})
-	res.MedianS = measure.Median(res.EpochTimes[*warmup : *warmup+*timed])
-	res.MaxRSSKB = measure.MaxRSSKB()
-	res.BLAS = tensor.BLASInfo()
-	res.DataCheck = dataCheck(xTrain, yTrain, xValid, yValid)
-	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+	if err := res.Print(*warmup, *timed, xTrain, yTrain, xValid, yValid); err != nil {
 		fail("writing the result: %v", err)
 	}
-}
-
-// dataCheck returns the sums of the data, so bench/run can check that every
-// peer trained on the same numbers.
-func dataCheck(ts ...*tensor.Tensor) (sums [4]float64) {
-	for i, t := range ts {
-		for _, v := range t.Data() {
-			sums[i] += float64(v)
-		}
-	}
-	return sums
 }
 
 // productsOnly times, for each of epochs epochs, the matrix products one
