@@ -58,7 +58,7 @@ func Hist(t *tensor.Tensor, opts ...Option) *Figure {
 		p.X.Label.Text, p.Y.Label.Text = c.xLabel, yLabel
 		p.X.Tick.Marker = niceTicks{}
 		if c.logY {
-			p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+			p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
 		} else {
 			p.Y.Tick.Marker = niceTicks{}
 		}

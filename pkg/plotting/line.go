@@ -109,10 +109,10 @@ func Plot(opts ...Option) *Figure {
 		p := newPlot(c.title)
 		p.X.Label.Text, p.Y.Label.Text = c.xLabel, yLabel
 		if c.logX {
-			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
 		}
 		if c.logY {
-			p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+			p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
 		}
 		if !c.logX {
 			p.X.Tick.Marker = niceTicks{}
@@ -227,6 +227,47 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 			ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', prec, 64)})
 		} else {
 			ts = append(ts, plot.Tick{Value: v})
+		}
+	}
+	return ts
+}
+
+// logTicks marks a log axis at every m·10ᵉ (m = 1…9) in range and labels
+// the powers of ten; a range holding fewer than three of those (a loss
+// curve within one decade, where gonum's LogTicks labels nothing at all)
+// labels the 2s and 5s as well, and one holding none every mantissa.
+type logTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0 && hi >= lo) {
+		return plot.LogTicks{Prec: -1}.Ticks(lo, hi)
+	}
+	var vs []float64
+	decades := 0
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		p := math.Pow(10, e)
+		for m := 1.0; m <= 9; m++ {
+			if v := m * p; v >= lo*(1-1e-9) && v <= hi*(1+1e-9) {
+				vs = append(vs, v)
+				if m == 1 {
+					decades++
+				}
+			}
+		}
+	}
+	labeled := map[float64]bool{1: true}
+	switch {
+	case decades == 0:
+		labeled = map[float64]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 7: true, 8: true, 9: true}
+	case decades < 3:
+		labeled = map[float64]bool{1: true, 2: true, 5: true}
+	}
+	ts := make([]plot.Tick, len(vs))
+	for i, v := range vs {
+		ts[i].Value = v
+		if m := math.Round(v / math.Pow(10, math.Floor(math.Log10(v)+1e-9))); labeled[m] {
+			ts[i].Label = strconv.FormatFloat(v, 'g', 6, 64)
 		}
 	}
 	return ts

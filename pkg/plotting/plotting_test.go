@@ -735,3 +735,32 @@ func TestGoldenImShow(t *testing.T) {
 		t.Errorf("differs from %s: mean grey difference %.2f (max 1.5), %d pixels off by > 64 (max %.0f)", path, mean, bad, 0.005*n)
 	}
 }
+
+// A log axis within one decade (a loss curve from 0.84 to 0.35) still gets
+// numbers; one over many decades labels the powers of ten only.
+func TestLogTicks(t *testing.T) {
+	labels := func(lo, hi float64) []string {
+		var ls []string
+		for _, tk := range (logTicks{}).Ticks(lo, hi) {
+			if tk.Value < lo || tk.Value > hi {
+				t.Errorf("[%v, %v]: tick %v outside the range", lo, hi, tk.Value)
+			}
+			if tk.Label != "" {
+				ls = append(ls, tk.Label)
+			}
+		}
+		return ls
+	}
+	for _, tc := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{0.35, 0.84, "0.4 0.5 0.6 0.7 0.8"},
+		{0.05, 2.3, "0.05 0.1 0.2 0.5 1 2"},
+		{1e-4, 10, "0.0001 0.001 0.01 0.1 1 10"},
+	} {
+		if got := strings.Join(labels(tc.lo, tc.hi), " "); got != tc.want {
+			t.Errorf("[%v, %v]: labels %q, want %q", tc.lo, tc.hi, got, tc.want)
+		}
+	}
+}
