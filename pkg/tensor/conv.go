@@ -33,7 +33,7 @@ import (
 // that never leaves this function: it goes back to the pool after the
 // backward pass, whose input gradient reuses it for Wᵀ·G.
 func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
-	p := newConvPlan(convGeometry(x, w, b, stride, padding))
+	p := planFor(convGeometry(x, w, b, stride, padding))
 	K, NP, CO := p.c*p.kh*p.kw, len(p.off), p.co
 	cols := getBuf(K * NP)
 	im2col(cols, x.data, p)

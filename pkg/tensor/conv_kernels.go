@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"slices"
+	"sync"
 )
 
 // The loops around Conv2d's matrix products: im2col, its adjoint col2im,
@@ -40,10 +41,38 @@ type convPlan struct {
 	off   []int32 // per column (n, y, x): n·C·Hp·Wp + y·s·Wp + x·s
 	lastY []int32 // the columns whose y = OH−1
 	lastX []int32 // the columns whose x = OW−1
+	in    []int32 // per pixel of an H×W plane, its index in the padded plane
+}
+
+// plans keeps the plans of the geometries seen last: a training loop
+// convolves the same shapes every step, and building the tables took
+// 25 µs for lesson 9's first layer at batch 64, 4% of its forward and
+// backward pass (this machine, -cpu 1). A plan is never changed after it
+// is built, so callers on any goroutine may share it.
+var plans = struct {
+	sync.Mutex
+	m map[convGeom]*convPlan
+}{m: map[convGeom]*convPlan{}}
+
+const maxPlans = 32 // geometries kept; beyond that the cache starts afresh
+
+// planFor returns the plan of g, built on first use.
+func planFor(g convGeom) *convPlan {
+	plans.Lock()
+	defer plans.Unlock()
+	p := plans.m[g]
+	if p == nil {
+		p = newConvPlan(g)
+		if len(plans.m) >= maxPlans {
+			clear(plans.m)
+		}
+		plans.m[g] = p
+	}
+	return p
 }
 
 func newConvPlan(g convGeom) *convPlan {
-	p := &convPlan{convGeom: g}
+	p := &convPlan{convGeom: g, in: g.interior()}
 	wp, plane := g.w+2*g.p, (g.h+2*g.p)*(g.w+2*g.p)
 	if g.n*g.c*plane > math.MaxInt32 {
 		panic(shapeErr("conv2d", "split the batch", "padded input of %d×%d×%d×%d values is too large for one call", g.n, g.c, g.h+2*g.p, wp))
@@ -82,15 +111,11 @@ func (g *convGeom) interior() []int32 {
 
 // padPlanes writes planes [pl0, pl1) of x into xp with p zero pixels
 // around each, [.. H+2p W+2p].
-func padPlanes(xp, x []float32, g *convGeom, pl0, pl1 int) {
-	hw, plane := g.h*g.w, (g.h+2*g.p)*(g.w+2*g.p)
+func padPlanes(xp, x []float32, p *convPlan, pl0, pl1 int) {
+	hw, plane := p.h*p.w, (p.h+2*p.p)*(p.w+2*p.p)
 	clear(xp[pl0*plane : pl1*plane])
-	idx := g.interior()
 	for pl := pl0; pl < pl1; pl++ {
-		dst, src := xp[pl*plane:][:plane], x[pl*hw:][:len(idx)]
-		for k, o := range idx {
-			dst[o] = src[k]
-		}
+		scatter(xp[pl*plane:][:plane], x[pl*hw:][:hw], p.in)
 	}
 }
 
@@ -115,7 +140,7 @@ func im2col(cols, x []float32, p *convPlan) {
 	P := p.oh * p.ow
 	parallelItems(p.n, len(cols)/p.n, func(n0, n1 int) {
 		if p.p > 0 {
-			padPlanes(xp, x, &p.convGeom, n0*p.c, n1*p.c)
+			padPlanes(xp, x, p, n0*p.c, n1*p.c)
 		}
 		p.im2colRange(cols, xp, n0*P, n1*P)
 	})
@@ -146,13 +171,56 @@ func (p *convPlan) im2colRange(cols, xp []float32, lo, hi int) {
 					copy(row[lo:hi-1], cols[(r-p.s)*NP:][lo+1:hi])
 					gatherAt(row, src, p.off, lastX)
 				default:
-					dst := row[lo:hi]
-					for k, o := range off {
-						dst[k] = src[o]
-					}
+					gather(row[lo:hi], src, off)
 				}
 			}
 		}
+	}
+}
+
+// The loops over an index table, each its own function: inlined into
+// im2colRange or col2im's closure, which keep many values live, the
+// compiler kept the loop counter on the stack, and im2col of lesson 9's
+// second layer took 179 µs instead of 129, its first 122 instead of 93
+// (batch 64, best of 1000, this machine, -cpu 1).
+
+// gather sets dst[k] = src[off[k]].
+//
+//go:noinline
+func gather(dst, src []float32, off []int32) {
+	dst = dst[:len(off)]
+	for k, o := range off {
+		dst[k] = src[o]
+	}
+}
+
+// gatherAdd adds src[off[k]] onto dst[k].
+//
+//go:noinline
+func gatherAdd(dst, src []float32, off []int32) {
+	dst = dst[:len(off)]
+	for k, o := range off {
+		dst[k] += src[o]
+	}
+}
+
+// scatter sets dst[off[k]] = src[k].
+//
+//go:noinline
+func scatter(dst, src []float32, off []int32) {
+	src = src[:len(off)]
+	for k, o := range off {
+		dst[o] = src[k]
+	}
+}
+
+// scatterAdd adds src[k] onto dst[off[k]].
+//
+//go:noinline
+func scatterAdd(dst, src []float32, off []int32) {
+	src = src[:len(off)]
+	for k, o := range off {
+		dst[o] += src[k]
 	}
 }
 
@@ -172,7 +240,7 @@ func col2im(dx, cols []float32, p *convPlan) {
 	if len(p.off) == 0 {
 		return
 	}
-	plane := (p.h + 2*p.p) * (p.w + 2*p.p)
+	plane, hw := (p.h+2*p.p)*(p.w+2*p.p), p.h*p.w
 	dp := dx // without padding, add straight into dx
 	if p.p > 0 {
 		dp = getBuf(p.n * p.c * plane)
@@ -186,12 +254,8 @@ func col2im(dx, cols []float32, p *convPlan) {
 		if p.p == 0 {
 			return
 		}
-		idx := p.interior()
 		for pl := n0 * p.c; pl < n1*p.c; pl++ {
-			d, s := dx[pl*len(idx):][:len(idx)], dp[pl*plane:][:plane]
-			for k, o := range idx {
-				d[k] += s[o]
-			}
+			gatherAdd(dx[pl*hw:][:hw], dp[pl*plane:][:plane], p.in)
 		}
 	})
 	if p.p > 0 {
@@ -219,10 +283,7 @@ func (p *convPlan) col2imRange(dp, cols []float32, lo, hi int) {
 			scatterAt(dst, row, p.off, lastX)
 			addTo(cols[(r-p.s)*NP:][lo+1:hi], row[lo:hi-1])
 		default:
-			d := row[lo:hi]
-			for k, o := range off {
-				dst[o] += d[k]
-			}
+			scatterAdd(dst, row[lo:hi], off)
 		}
 	}
 }
