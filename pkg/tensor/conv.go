@@ -65,7 +65,8 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 		}
 		if x.requiresGrad { // cols is free now: it receives Wᵀ·G
 			sgemm(blas.Trans, blas.NoTrans, K, NP, CO, 1, w.data, max(K, 1), G, max(NP, 1), 0, cols, max(NP, 1))
-			col2im(x.gradAcc(), cols, p)
+			dx, fresh := x.gradOut()
+			col2im(dx, cols, p, fresh)
 		}
 		putBuf(cols)
 		cols = nil
