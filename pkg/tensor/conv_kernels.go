@@ -30,9 +30,26 @@ import (
 // entries of a shifted row are scattered, the rest added (axpy) into its
 // parent row, and only the s² gathered rows are scattered in full.
 //
-// Batches whose columns hold at least parallelMin values are split by
-// images over the cores. In a whole training step of the CNN (perf, batch
-// 64) BLIS then takes 26% of the CPU time and these loops about 35%.
+// Batches whose columns hold at least convParallelMin values are split by
+// images over the cores (convItems).
+
+// convParallelMin is the number of values (of cols, or of the output for
+// the permutes) from which the loops here split a batch over the cores.
+// Starting a goroutine on the other core costs 30-150 µs on this machine,
+// more than half of these loops at lesson 9's batch 64 (its largest cols
+// holds 313,600 values): with parallelMin's 131,072 the epoch took 3.62 s,
+// serial 2.97 s; at batch 128 both took the same, at batch 256 the split
+// one 3.65-4.10 s against 5.02-5.18 (3 epochs each, this machine).
+const convParallelMin = 1 << 19
+
+// convItems is parallelItems for the loops around Conv2d's products.
+func convItems(n, size int, body func(lo, hi int)) {
+	if n*size < convParallelMin {
+		body(0, n)
+		return
+	}
+	parallelItems(n, size, body)
+}
 
 // convPlan is a convolution's geometry with the index tables im2col and
 // col2im share.
@@ -138,7 +155,7 @@ func im2col(cols, x []float32, p *convPlan) {
 		xp = getBuf(p.n * p.c * (p.h + 2*p.p) * (p.w + 2*p.p))
 	}
 	P := p.oh * p.ow
-	parallelItems(p.n, len(cols)/p.n, func(n0, n1 int) {
+	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
 		if p.p > 0 {
 			padPlanes(xp, x, p, n0*p.c, n1*p.c)
 		}
@@ -250,7 +267,7 @@ func col2im(dx, cols []float32, p *convPlan, set bool) {
 		dp = getBuf(p.n * p.c * plane)
 	}
 	P := p.oh * p.ow
-	parallelItems(p.n, len(cols)/p.n, func(n0, n1 int) {
+	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
 		if p.p > 0 || set {
 			clear(dp[n0*p.c*plane : n1*p.c*plane])
 		}
@@ -309,7 +326,7 @@ func scatterAt(dst, row []float32, off, at []int32) {
 // toNCHW writes Y [CO, N·P] (P = OH·OW) into out [N CO P], adding bias[o]
 // (nil: none).
 func toNCHW(out, y, bias []float32, g *convGeom) {
-	parallelItems(g.n, g.co*g.oh*g.ow, func(n0, n1 int) { toNCHWRange(out, y, bias, g, n0, n1) })
+	convItems(g.n, g.co*g.oh*g.ow, func(n0, n1 int) { toNCHWRange(out, y, bias, g, n0, n1) })
 }
 
 // toNCHWRange is toNCHW for images [n0, n1).
@@ -336,7 +353,7 @@ func toNCHWRange(out, y, bias []float32, g *convGeom, n0, n1 int) {
 func fromNCHW(G, gr []float32, g *convGeom) {
 	P := g.oh * g.ow
 	NP := g.n * P
-	parallelItems(g.n, g.co*P, func(n0, n1 int) {
+	convItems(g.n, g.co*P, func(n0, n1 int) {
 		for n := n0; n < n1; n++ {
 			for o := 0; o < g.co; o++ {
 				copy(G[o*NP+n*P:][:P], gr[(n*g.co+o)*P:][:P])
