@@ -60,8 +60,11 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 			cols = getBuf(K * NP)
 			im2col(cols, x.data, p)
 		}
-		if w.requiresGrad {
-			sgemm(blas.NoTrans, blas.Trans, CO, K, NP, 1, G, max(NP, 1), cols, max(NP, 1), 1, w.gradAcc(), max(K, 1))
+		if w.requiresGrad { // as (cols·Gᵀ)ᵀ, see addTransposed
+			dWt := getBuf(K * CO)
+			sgemm(blas.NoTrans, blas.Trans, K, CO, NP, 1, cols, max(NP, 1), G, max(NP, 1), 0, dWt, max(CO, 1))
+			addTransposed(w.gradAcc(), dWt, K, CO)
+			putBuf(dWt)
 		}
 		if x.requiresGrad { // cols is free now: it receives Wᵀ·G
 			sgemm(blas.Trans, blas.NoTrans, K, NP, CO, 1, w.data, max(K, 1), G, max(NP, 1), 0, cols, max(NP, 1))

@@ -323,6 +323,19 @@ func scatterAt(dst, row []float32, off, at []int32) {
 	}
 }
 
+// addTransposed adds the transpose of a [m n] onto dst [n m]. Conv2d's
+// weight gradient is the [K CO] product cols·Gᵀ added this way: OpenBLAS
+// computed it in 114 µs against 166 for the [CO K] product G·colsᵀ on
+// lesson 9's first layer at batch 64, 33 against 44 on its last (best of
+// 1000, one thread, this machine); BLIS and gonum took as long or less.
+func addTransposed(dst, a []float32, m, n int) {
+	for i := range m {
+		for j, v := range a[i*n:][:n] {
+			dst[j*m+i] += v
+		}
+	}
+}
+
 // toNCHW writes Y [CO, N·P] (P = OH·OW) into out [N CO P], adding bias[o]
 // (nil: none).
 func toNCHW(out, y, bias []float32, g *convGeom) {
