@@ -18,8 +18,8 @@ import (
 // cols [C·KH·KW, N·OH·OW], so the whole batch is one matrix product with
 // the weight viewed as the matrix W [CO, C·KH·KW]:
 //
-//	Y = W·cols                        Y [CO, N·OH·OW]
-//	out = Y permuted to [N CO OH OW], plus b
+//	Y = W·cols + b (b[o] along row o)  Y [CO, N·OH·OW]
+//	out = Y permuted to [N CO OH OW]
 //
 // The backward pass, with G = g permuted to [CO, N·OH·OW], is two more
 // products and the inverse of the gather:
@@ -37,14 +37,14 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	K, NP, CO := p.c*p.kh*p.kw, len(p.off), p.co
 	cols := getBuf(K * NP)
 	im2col(cols, x.data, p)
-	y := getBuf(CO * NP)
-	sgemm(blas.NoTrans, blas.NoTrans, CO, NP, K, 1, w.data, max(K, 1), cols, max(NP, 1), 0, y, max(NP, 1))
-	out := newTensor(make([]float32, p.n*CO*p.oh*p.ow), []int{p.n, CO, p.oh, p.ow}, Float32)
-	var bias []float32
-	if b != nil {
-		bias = b.data
+	y, beta := getBuf(CO*NP), float32(0)
+	if b != nil { // the product adds onto the bias, see fillRows
+		fillRows(y, b.data, NP)
+		beta = 1
 	}
-	toNCHW(out.data, y, bias, &p.convGeom)
+	sgemm(blas.NoTrans, blas.NoTrans, CO, NP, K, 1, w.data, max(K, 1), cols, max(NP, 1), beta, y, max(NP, 1))
+	out := newTensor(make([]float32, p.n*CO*p.oh*p.ow), []int{p.n, CO, p.oh, p.ow}, Float32)
+	toNCHW(out.data, y, &p.convGeom)
 	putBuf(y)
 	if !needsGrad(x, w, b) {
 		putBuf(cols)

@@ -336,33 +336,37 @@ func addTransposed(dst, a []float32, m, n int) {
 	}
 }
 
-// toNCHW writes Y [CO, N·P] (P = OH·OW) into out [N CO P], adding bias[o]
-// (nil: none).
-func toNCHW(out, y, bias []float32, g *convGeom) {
-	convItems(g.n, g.co*g.oh*g.ow, func(n0, n1 int) { toNCHWRange(out, y, bias, g, n0, n1) })
-}
-
-// toNCHWRange is toNCHW for images [n0, n1).
-func toNCHWRange(out, y, bias []float32, g *convGeom, n0, n1 int) {
-	P := g.oh * g.ow
-	NP := g.n * P
-	for n := n0; n < n1; n++ {
-		for o := 0; o < g.co; o++ {
-			dst := out[(n*g.co+o)*P:][:P]
-			src := y[o*NP+n*P:][:P]
-			if bias == nil {
-				copy(dst, src)
-				continue
-			}
-			bo := bias[o]
-			for k, v := range src {
-				dst[k] = v + bo
-			}
+// fillRows sets every value of row o of y [len(v), n] to v[o], doubling a
+// copied prefix. Conv2d's product then adds onto the bias (beta = 1)
+// instead of toNCHW adding it value by value: lesson 9's layers at batch
+// 64 took 96, 89, 96 and 43 µs for product and permute instead of 123,
+// 111, 106 and 54 (best of 1000, -cpu 1, this machine).
+func fillRows(y, v []float32, n int) {
+	for o, vo := range v {
+		row := y[o*n:][:n]
+		if n > 0 {
+			row[0] = vo
+		}
+		for k := 1; k < n; k *= 2 {
+			copy(row[k:], row[:k])
 		}
 	}
 }
 
-// fromNCHW is toNCHW's inverse without bias: G [CO, N·P] from g [N CO P].
+// toNCHW writes Y [CO, N·P] (P = OH·OW) into out [N CO P].
+func toNCHW(out, y []float32, g *convGeom) {
+	P := g.oh * g.ow
+	NP := g.n * P
+	convItems(g.n, g.co*P, func(n0, n1 int) {
+		for n := n0; n < n1; n++ {
+			for o := 0; o < g.co; o++ {
+				copy(out[(n*g.co+o)*P:][:P], y[o*NP+n*P:][:P])
+			}
+		}
+	})
+}
+
+// fromNCHW is toNCHW's inverse: G [CO, N·P] from g [N CO P].
 func fromNCHW(G, gr []float32, g *convGeom) {
 	P := g.oh * g.ow
 	NP := g.n * P
