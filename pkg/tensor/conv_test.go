@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -453,4 +454,22 @@ func TestFreshGradients(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConv2dConcurrent runs convolutions of two geometries on several
+// goroutines at once: they share the cached plans (run with -race).
+func TestConv2dConcurrent(t *testing.T) {
+	xs := []*Tensor{randT(1, 3, 2, 9, 9), randT(2, 2, 2, 6, 6)}
+	w := randT(3, 4, 2, 3, 3)
+	want := []*Tensor{naiveConv2d(xs[0], w, nil, 2, 1), naiveConv2d(xs[1], w, nil, 2, 1)}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 20 {
+				k := (g + i) % 2
+				assertClose(t, fmt.Sprintf("goroutine %d, call %d", g, i), Conv2d(xs[k], w, nil, 2, 1), want[k], 1e-5)
+			}
+		})
+	}
+	wg.Wait()
 }
