@@ -18,8 +18,8 @@ import (
 // cols [C·KH·KW, N·OH·OW], so the whole batch is one matrix product with
 // the weight viewed as the matrix W [CO, C·KH·KW]:
 //
-//	Y = W·cols                        Y [CO, N·OH·OW]
-//	out = Y permuted to [N CO OH OW], plus b
+//	Y = W·cols + b (b[o] along row o)  Y [CO, N·OH·OW]
+//	out = Y permuted to [N CO OH OW]
 //
 // The backward pass, with G = g permuted to [CO, N·OH·OW], is two more
 // products and the inverse of the gather:
@@ -33,18 +33,18 @@ import (
 // that never leaves this function: it goes back to the pool after the
 // backward pass, whose input gradient reuses it for Wᵀ·G.
 func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
-	p := newConvPlan(convGeometry(x, w, b, stride, padding))
+	p := planFor(convGeometry(x, w, b, stride, padding))
 	K, NP, CO := p.c*p.kh*p.kw, len(p.off), p.co
 	cols := getBuf(K * NP)
 	im2col(cols, x.data, p)
-	y := getBuf(CO * NP)
-	sgemm(blas.NoTrans, blas.NoTrans, CO, NP, K, 1, w.data, max(K, 1), cols, max(NP, 1), 0, y, max(NP, 1))
-	out := newTensor(make([]float32, p.n*CO*p.oh*p.ow), []int{p.n, CO, p.oh, p.ow}, Float32)
-	var bias []float32
-	if b != nil {
-		bias = b.data
+	y, beta := getBuf(CO*NP), float32(0)
+	if b != nil { // the product adds onto the bias, see fillRows
+		fillRows(y, b.data, NP)
+		beta = 1
 	}
-	toNCHW(out.data, y, bias, &p.convGeom)
+	sgemm(blas.NoTrans, blas.NoTrans, CO, NP, K, 1, w.data, max(K, 1), cols, max(NP, 1), beta, y, max(NP, 1))
+	out := newTensor(make([]float32, p.n*CO*p.oh*p.ow), []int{p.n, CO, p.oh, p.ow}, Float32)
+	toNCHW(out.data, y, &p.convGeom)
 	putBuf(y)
 	if !needsGrad(x, w, b) {
 		putBuf(cols)
@@ -60,12 +60,16 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 			cols = getBuf(K * NP)
 			im2col(cols, x.data, p)
 		}
-		if w.requiresGrad {
-			sgemm(blas.NoTrans, blas.Trans, CO, K, NP, 1, G, max(NP, 1), cols, max(NP, 1), 1, w.gradAcc(), max(K, 1))
+		if w.requiresGrad { // as (cols·Gᵀ)ᵀ, see addTransposed
+			dWt := getBuf(K * CO)
+			sgemm(blas.NoTrans, blas.Trans, K, CO, NP, 1, cols, max(NP, 1), G, max(NP, 1), 0, dWt, max(CO, 1))
+			addTransposed(w.gradAcc(), dWt, K, CO)
+			putBuf(dWt)
 		}
 		if x.requiresGrad { // cols is free now: it receives Wᵀ·G
 			sgemm(blas.Trans, blas.NoTrans, K, NP, CO, 1, w.data, max(K, 1), G, max(NP, 1), 0, cols, max(NP, 1))
-			col2im(x.gradAcc(), cols, p)
+			dx, fresh := x.gradOut()
+			col2im(dx, cols, p, fresh)
 		}
 		putBuf(cols)
 		cols = nil

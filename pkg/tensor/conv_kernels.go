@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"slices"
+	"sync"
 )
 
 // The loops around Conv2d's matrix products: im2col, its adjoint col2im,
@@ -29,9 +30,26 @@ import (
 // entries of a shifted row are scattered, the rest added (axpy) into its
 // parent row, and only the s² gathered rows are scattered in full.
 //
-// Batches whose columns hold at least parallelMin values are split by
-// images over the cores. In a whole training step of the CNN (perf, batch
-// 64) BLIS then takes 26% of the CPU time and these loops about 35%.
+// Batches whose columns hold at least convParallelMin values are split by
+// images over the cores (convItems).
+
+// convParallelMin is the number of values (of cols, or of the output for
+// the permutes) from which the loops here split a batch over the cores.
+// Starting a goroutine on the other core costs 30-150 µs on this machine,
+// more than half of these loops at lesson 9's batch 64 (its largest cols
+// holds 313,600 values): with parallelMin's 131,072 the epoch took 3.62 s,
+// serial 2.97 s; at batch 128 both took the same, at batch 256 the split
+// one 3.65-4.10 s against 5.02-5.18 (3 epochs each, this machine).
+const convParallelMin = 1 << 19
+
+// convItems is parallelItems for the loops around Conv2d's products.
+func convItems(n, size int, body func(lo, hi int)) {
+	if n*size < convParallelMin {
+		body(0, n)
+		return
+	}
+	parallelItems(n, size, body)
+}
 
 // convPlan is a convolution's geometry with the index tables im2col and
 // col2im share.
@@ -40,10 +58,38 @@ type convPlan struct {
 	off   []int32 // per column (n, y, x): n·C·Hp·Wp + y·s·Wp + x·s
 	lastY []int32 // the columns whose y = OH−1
 	lastX []int32 // the columns whose x = OW−1
+	in    []int32 // per pixel of an H×W plane, its index in the padded plane
+}
+
+// plans keeps the plans of the geometries seen last: a training loop
+// convolves the same shapes every step, and building the tables took
+// 25 µs for lesson 9's first layer at batch 64, 4% of its forward and
+// backward pass (this machine, -cpu 1). A plan is never changed after it
+// is built, so callers on any goroutine may share it.
+var plans = struct {
+	sync.Mutex
+	m map[convGeom]*convPlan
+}{m: map[convGeom]*convPlan{}}
+
+const maxPlans = 32 // geometries kept; beyond that the cache starts afresh
+
+// planFor returns the plan of g, built on first use.
+func planFor(g convGeom) *convPlan {
+	plans.Lock()
+	defer plans.Unlock()
+	p := plans.m[g]
+	if p == nil {
+		p = newConvPlan(g)
+		if len(plans.m) >= maxPlans {
+			clear(plans.m)
+		}
+		plans.m[g] = p
+	}
+	return p
 }
 
 func newConvPlan(g convGeom) *convPlan {
-	p := &convPlan{convGeom: g}
+	p := &convPlan{convGeom: g, in: g.interior()}
 	wp, plane := g.w+2*g.p, (g.h+2*g.p)*(g.w+2*g.p)
 	if g.n*g.c*plane > math.MaxInt32 {
 		panic(shapeErr("conv2d", "split the batch", "padded input of %d×%d×%d×%d values is too large for one call", g.n, g.c, g.h+2*g.p, wp))
@@ -82,15 +128,11 @@ func (g *convGeom) interior() []int32 {
 
 // padPlanes writes planes [pl0, pl1) of x into xp with p zero pixels
 // around each, [.. H+2p W+2p].
-func padPlanes(xp, x []float32, g *convGeom, pl0, pl1 int) {
-	hw, plane := g.h*g.w, (g.h+2*g.p)*(g.w+2*g.p)
+func padPlanes(xp, x []float32, p *convPlan, pl0, pl1 int) {
+	hw, plane := p.h*p.w, (p.h+2*p.p)*(p.w+2*p.p)
 	clear(xp[pl0*plane : pl1*plane])
-	idx := g.interior()
 	for pl := pl0; pl < pl1; pl++ {
-		dst, src := xp[pl*plane:][:plane], x[pl*hw:][:len(idx)]
-		for k, o := range idx {
-			dst[o] = src[k]
-		}
+		scatter(xp[pl*plane:][:plane], x[pl*hw:][:hw], p.in)
 	}
 }
 
@@ -113,9 +155,9 @@ func im2col(cols, x []float32, p *convPlan) {
 		xp = getBuf(p.n * p.c * (p.h + 2*p.p) * (p.w + 2*p.p))
 	}
 	P := p.oh * p.ow
-	parallelItems(p.n, len(cols)/p.n, func(n0, n1 int) {
+	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
 		if p.p > 0 {
-			padPlanes(xp, x, &p.convGeom, n0*p.c, n1*p.c)
+			padPlanes(xp, x, p, n0*p.c, n1*p.c)
 		}
 		p.im2colRange(cols, xp, n0*P, n1*P)
 	})
@@ -146,17 +188,64 @@ func (p *convPlan) im2colRange(cols, xp []float32, lo, hi int) {
 					copy(row[lo:hi-1], cols[(r-p.s)*NP:][lo+1:hi])
 					gatherAt(row, src, p.off, lastX)
 				default:
-					dst := row[lo:hi]
-					for k, o := range off {
-						dst[k] = src[o]
-					}
+					gather(row[lo:hi], src, off)
 				}
 			}
 		}
 	}
 }
 
+// The loops over an index table, here and scatterAt, each its own
+// function: inlined into im2colRange, col2imRange or col2im's closure,
+// which keep many values live, the compiler kept the loop counter on the
+// stack, and im2col of lesson 9's second layer took 179 µs instead of 129,
+// its first 122 instead of 93; gatherAt and scatterAt on their own took
+// im2col of the last layer from 60 to 53 µs, col2im from 149 to 130 (batch
+// 64, best of 1000, this machine, -cpu 1).
+
+// gather sets dst[k] = src[off[k]].
+//
+//go:noinline
+func gather(dst, src []float32, off []int32) {
+	dst = dst[:len(off)]
+	for k, o := range off {
+		dst[k] = src[o]
+	}
+}
+
+// gatherAdd adds src[off[k]] onto dst[k].
+//
+//go:noinline
+func gatherAdd(dst, src []float32, off []int32) {
+	dst = dst[:len(off)]
+	for k, o := range off {
+		dst[k] += src[o]
+	}
+}
+
+// scatter sets dst[off[k]] = src[k].
+//
+//go:noinline
+func scatter(dst, src []float32, off []int32) {
+	src = src[:len(off)]
+	for k, o := range off {
+		dst[o] = src[k]
+	}
+}
+
+// scatterAdd adds src[k] onto dst[off[k]].
+//
+//go:noinline
+func scatterAdd(dst, src []float32, off []int32) {
+	src = src[:len(off)]
+	for k, o := range off {
+		dst[o] += src[k]
+	}
+}
+
 // gatherAt sets row[k] = src[off[k]] for the columns k in at.
+//
+//go:noinline
 func gatherAt(row, src []float32, off, at []int32) {
 	for _, k := range at {
 		row[k] = src[off[k]]
@@ -164,33 +253,38 @@ func gatherAt(row, src []float32, off, at []int32) {
 }
 
 // col2im is im2col's adjoint: it adds every entry of cols onto the input
-// pixel im2col read it from (entries that came from padding are dropped).
-// It uses cols as scratch. Within one row the windows' offsets differ, so
-// a scatter never adds twice to one address; parts of a split batch touch
+// pixel im2col read it from (entries that came from padding are dropped);
+// with set, dx is uncleared and receives 0 + the sums (see gradOut). It
+// uses cols as scratch. Within one row the windows' offsets differ, so a
+// scatter never adds twice to one address; parts of a split batch touch
 // only their own images.
-func col2im(dx, cols []float32, p *convPlan) {
+func col2im(dx, cols []float32, p *convPlan, set bool) {
 	if len(p.off) == 0 {
+		if set {
+			clear(dx)
+		}
 		return
 	}
-	plane := (p.h + 2*p.p) * (p.w + 2*p.p)
+	plane, hw := (p.h+2*p.p)*(p.w+2*p.p), p.h*p.w
 	dp := dx // without padding, add straight into dx
 	if p.p > 0 {
 		dp = getBuf(p.n * p.c * plane)
 	}
 	P := p.oh * p.ow
-	parallelItems(p.n, len(cols)/p.n, func(n0, n1 int) {
-		if p.p > 0 {
+	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
+		if p.p > 0 || set {
 			clear(dp[n0*p.c*plane : n1*p.c*plane])
 		}
 		p.col2imRange(dp, cols, n0*P, n1*P)
 		if p.p == 0 {
 			return
 		}
-		idx := p.interior()
 		for pl := n0 * p.c; pl < n1*p.c; pl++ {
-			d, s := dx[pl*len(idx):][:len(idx)], dp[pl*plane:][:plane]
-			for k, o := range idx {
-				d[k] += s[o]
+			d, s := dx[pl*hw:][:hw], dp[pl*plane:][:plane]
+			if set { // the sums started from +0, so they are 0 + themselves
+				gather(d, s, p.in)
+			} else {
+				gatherAdd(d, s, p.in)
 			}
 		}
 	})
@@ -219,16 +313,15 @@ func (p *convPlan) col2imRange(dp, cols []float32, lo, hi int) {
 			scatterAt(dst, row, p.off, lastX)
 			addTo(cols[(r-p.s)*NP:][lo+1:hi], row[lo:hi-1])
 		default:
-			d := row[lo:hi]
-			for k, o := range off {
-				dst[o] += d[k]
-			}
+			scatterAdd(dst, row[lo:hi], off)
 		}
 	}
 }
 
 // scatterAt adds row[k] onto dst[off[k]] for the columns k in at and zeroes
 // row[k], so that the rest of row can be added into its parent row whole.
+//
+//go:noinline
 func scatterAt(dst, row []float32, off, at []int32) {
 	for _, k := range at {
 		dst[off[k]] += row[k]
@@ -236,37 +329,54 @@ func scatterAt(dst, row []float32, off, at []int32) {
 	}
 }
 
-// toNCHW writes Y [CO, N·P] (P = OH·OW) into out [N CO P], adding bias[o]
-// (nil: none).
-func toNCHW(out, y, bias []float32, g *convGeom) {
-	parallelItems(g.n, g.co*g.oh*g.ow, func(n0, n1 int) { toNCHWRange(out, y, bias, g, n0, n1) })
-}
-
-// toNCHWRange is toNCHW for images [n0, n1).
-func toNCHWRange(out, y, bias []float32, g *convGeom, n0, n1 int) {
-	P := g.oh * g.ow
-	NP := g.n * P
-	for n := n0; n < n1; n++ {
-		for o := 0; o < g.co; o++ {
-			dst := out[(n*g.co+o)*P:][:P]
-			src := y[o*NP+n*P:][:P]
-			if bias == nil {
-				copy(dst, src)
-				continue
-			}
-			bo := bias[o]
-			for k, v := range src {
-				dst[k] = v + bo
-			}
+// addTransposed adds the transpose of a [m n] onto dst [n m]. Conv2d's
+// weight gradient is the [K CO] product cols·Gᵀ added this way: OpenBLAS
+// computed it in 114 µs against 166 for the [CO K] product G·colsᵀ on
+// lesson 9's first layer at batch 64, 33 against 44 on its last (best of
+// 1000, one thread, this machine); BLIS and gonum took as long or less.
+func addTransposed(dst, a []float32, m, n int) {
+	for i := range m {
+		for j, v := range a[i*n:][:n] {
+			dst[j*m+i] += v
 		}
 	}
 }
 
-// fromNCHW is toNCHW's inverse without bias: G [CO, N·P] from g [N CO P].
+// fillRows sets every value of row o of y [len(v), n] to v[o], doubling a
+// copied prefix. Conv2d's product then adds onto the bias (beta = 1)
+// instead of toNCHW adding it value by value: lesson 9's layers at batch
+// 64 took 96, 89, 96 and 43 µs for product and permute instead of 123,
+// 111, 106 and 54 (best of 1000, -cpu 1, this machine).
+func fillRows(y, v []float32, n int) {
+	for o, vo := range v {
+		row := y[o*n:][:n]
+		if n > 0 {
+			row[0] = vo
+		}
+		for k := 1; k < n; k *= 2 {
+			copy(row[k:], row[:k])
+		}
+	}
+}
+
+// toNCHW writes Y [CO, N·P] (P = OH·OW) into out [N CO P].
+func toNCHW(out, y []float32, g *convGeom) {
+	P := g.oh * g.ow
+	NP := g.n * P
+	convItems(g.n, g.co*P, func(n0, n1 int) {
+		for n := n0; n < n1; n++ {
+			for o := 0; o < g.co; o++ {
+				copy(out[(n*g.co+o)*P:][:P], y[o*NP+n*P:][:P])
+			}
+		}
+	})
+}
+
+// fromNCHW is toNCHW's inverse: G [CO, N·P] from g [N CO P].
 func fromNCHW(G, gr []float32, g *convGeom) {
 	P := g.oh * g.ow
 	NP := g.n * P
-	parallelItems(g.n, g.co*P, func(n0, n1 int) {
+	convItems(g.n, g.co*P, func(n0, n1 int) {
 		for n := n0; n < n1; n++ {
 			for o := 0; o < g.co; o++ {
 				copy(G[o*NP+n*P:][:P], gr[(n*g.co+o)*P:][:P])
