@@ -128,23 +128,6 @@ func (t *Tensor) gradAcc() []float32 {
 	return t.grad
 }
 
-// gradOut is gradAcc for a backward closure that writes its whole input
-// gradient in one pass. If the closure is the first to reach t's gradient
-// in this pass, the buffer comes from the pool uncleared and fresh is true:
-// the closure must then set every element to 0 + its value (what adding
-// into zeros gives, -0 included) instead of adding, and saves clearing the
-// buffer and reading it back. Otherwise it adds, as with gradAcc. ReLU's
-// and Conv2d's input gradients use it: lesson 9's CNN spent 0.4 s less in
-// memclr per 3 epochs, and its epoch took 3.28 s instead of 3.90 (batch
-// 64, medians of 3 interleaved runs, this machine).
-func (t *Tensor) gradOut() (g []float32, fresh bool) {
-	if t.grad == nil && t.op != "" {
-		t.grad = getBuf(len(t.data))
-		return t.grad, true
-	}
-	return t.gradAcc(), false
-}
-
 // needsGrad reports whether an op on inputs must record a graph: gradient
 // recording is on and some input requires gradients.
 func needsGrad(inputs ...*Tensor) bool {

@@ -68,8 +68,7 @@ func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 		}
 		if x.requiresGrad { // cols is free now: it receives Wᵀ·G
 			sgemm(blas.Trans, blas.NoTrans, K, NP, CO, 1, w.data, max(K, 1), G, max(NP, 1), 0, cols, max(NP, 1))
-			dx, fresh := x.gradOut()
-			col2im(dx, cols, p, fresh)
+			col2im(x.gradAcc(), cols, p)
 		}
 		putBuf(cols)
 		cols = nil

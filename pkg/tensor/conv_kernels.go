@@ -253,16 +253,12 @@ func gatherAt(row, src []float32, off, at []int32) {
 }
 
 // col2im is im2col's adjoint: it adds every entry of cols onto the input
-// pixel im2col read it from (entries that came from padding are dropped);
-// with set, dx is uncleared and receives 0 + the sums (see gradOut). It
-// uses cols as scratch. Within one row the windows' offsets differ, so a
-// scatter never adds twice to one address; parts of a split batch touch
+// pixel im2col read it from (entries that came from padding are dropped).
+// It uses cols as scratch. Within one row the windows' offsets differ, so
+// a scatter never adds twice to one address; parts of a split batch touch
 // only their own images.
-func col2im(dx, cols []float32, p *convPlan, set bool) {
+func col2im(dx, cols []float32, p *convPlan) {
 	if len(p.off) == 0 {
-		if set {
-			clear(dx)
-		}
 		return
 	}
 	plane, hw := (p.h+2*p.p)*(p.w+2*p.p), p.h*p.w
@@ -272,7 +268,7 @@ func col2im(dx, cols []float32, p *convPlan, set bool) {
 	}
 	P := p.oh * p.ow
 	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
-		if p.p > 0 || set {
+		if p.p > 0 {
 			clear(dp[n0*p.c*plane : n1*p.c*plane])
 		}
 		p.col2imRange(dp, cols, n0*P, n1*P)
@@ -280,12 +276,7 @@ func col2im(dx, cols []float32, p *convPlan, set bool) {
 			return
 		}
 		for pl := n0 * p.c; pl < n1*p.c; pl++ {
-			d, s := dx[pl*hw:][:hw], dp[pl*plane:][:plane]
-			if set { // the sums started from +0, so they are 0 + themselves
-				gather(d, s, p.in)
-			} else {
-				gatherAdd(d, s, p.in)
-			}
+			gatherAdd(dx[pl*hw:][:hw], dp[pl*plane:][:plane], p.in)
 		}
 	})
 	if p.p > 0 {

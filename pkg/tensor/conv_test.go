@@ -406,56 +406,6 @@ func BenchmarkConvGemmPeak(b *testing.B) {
 	}
 }
 
-// TestFreshGradients checks the backward closures that set a gradient
-// buffer fresh from the pool instead of adding into a cleared one (ReLU's,
-// and Conv2d's input gradient, with and without padding, on one core and
-// split; see gradOut): with the pool's buffers full of NaNs, the
-// intermediate h they write has a second consumer that adds, in either
-// order, and the input gradient must equal, bit for bit, the one computed
-// when a third consumer (adding zeros) reaches h first and both take the
-// adding path. The gradient check confirms the values of the small case.
-func TestFreshGradients(t *testing.T) {
-	for _, n := range []int{2, convParallelMin/(3*3*3*2*2) + 2} {
-		for _, pad := range []int{0, 1} {
-			for _, reluFirst := range []bool{false, true} {
-				name := fmt.Sprintf("batch %d, padding %d, ReLU recorded first %v", n, pad, reluFirst)
-				f := func(in []*Tensor, zeroFirst bool) *Tensor {
-					h := in[0].MulScalar(1.5)
-					a, b := Conv2d(h, in[1], nil, 2, pad).Sum(), h.Relu().MulScalar(0.5).Sum()
-					if reluFirst {
-						a, b = b, a
-					}
-					loss := a.Add(b)
-					if zeroFirst { // recorded last, so its backward runs first
-						loss = loss.Add(h.MulScalar(0).Sum())
-					}
-					nan := float32(math.NaN())
-					for range poolPerSize {
-						putBuf(Full(nan, h.shape...).data)
-					}
-					return loss
-				}
-				x, w := awayFrom(randT(1, n, 3, 6, 6), 0, 0.05), randT(2, 4, 3, 3, 3)
-				if n == 2 {
-					gradCheck(t, name, func(in []*Tensor) *Tensor { return f(in, false) }, x, w)
-				}
-				x.SetRequiresGrad(true)
-				w.SetRequiresGrad(true)
-				x.grad, x.gradT = nil, nil
-				f([]*Tensor{x, w}, false).Backward()
-				fresh := x.Grad().Clone()
-				x.grad, x.gradT = nil, nil
-				f([]*Tensor{x, w}, true).Backward()
-				for i, v := range x.Grad().data {
-					if math.Float32bits(v) != math.Float32bits(fresh.data[i]) {
-						t.Fatalf("%s: input gradient %d is %v set fresh, %v added", name, i, fresh.data[i], v)
-					}
-				}
-			}
-		}
-	}
-}
-
 // TestConv2dConcurrent runs convolutions of two geometries on several
 // goroutines at once: they share the cached plans (run with -race).
 func TestConv2dConcurrent(t *testing.T) {

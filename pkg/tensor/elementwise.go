@@ -286,12 +286,12 @@ func (t *Tensor) clampMin(op string, v float32) *Tensor {
 		return out
 	}
 	return record(out, op, func(g []float32) {
-		da, fresh := t.gradOut()
+		da := t.gradAcc()
 		if len(da) < parallelMin {
-			clampBwd(da, x, g, v, fresh)
+			clampBwd(da, x, g, v)
 			return
 		}
-		parallelFor(len(da), func(lo, hi int) { clampBwd(da[lo:hi], x[lo:hi], g[lo:hi], v, fresh) })
+		parallelFor(len(da), func(lo, hi int) { clampBwd(da[lo:hi], x[lo:hi], g[lo:hi], v) })
 	}, t)
 }
 
@@ -303,28 +303,16 @@ func clampFwd(y, x []float32, v float32) {
 	}
 }
 
-// clampBwd computes da += g where x > v; with set, da = 0 + (g where x > v)
-// (see gradOut).
-func clampBwd(da, x, g []float32, v float32, set bool) {
+// clampBwd computes da += g where x > v.
+func clampBwd(da, x, g []float32, v float32) {
 	x, g = x[:len(da)], g[:len(da)]
-	if set {
-		for i, a := range x {
-			da[i] = 0 + passAbove(g[i], a, v)
-		}
-		return
-	}
 	for i, a := range x {
-		da[i] += passAbove(g[i], a, v)
+		// All ones where a > v, i.e. where a-v is positive and not zero
+		// (exact for floats: a ≠ v implies a-v ≠ 0).
+		u := int32(math.Float32bits(a - v))
+		m := uint32(-u>>31) &^ uint32(u>>31)
+		da[i] += math.Float32frombits(math.Float32bits(g[i]) & m)
 	}
-}
-
-// passAbove returns g where a > v and 0 elsewhere, without a branch: all
-// ones where a > v, i.e. where a-v is positive and not zero (exact for
-// floats: a ≠ v implies a-v ≠ 0), masks g's bits.
-func passAbove(g, a, v float32) float32 {
-	u := int32(math.Float32bits(a - v))
-	m := uint32(-u>>31) &^ uint32(u>>31)
-	return math.Float32frombits(math.Float32bits(g) & m)
 }
 
 // Eq returns a Float32 mask, 1 where t == o and 0 elsewhere, with
