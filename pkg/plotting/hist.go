@@ -1,7 +1,6 @@
 package plotting
 
 import (
-	"fmt"
 	"image/color"
 	"math"
 
@@ -15,7 +14,7 @@ import (
 // Bins sets how many equal-width bins a Hist has.
 func Bins(n int) Option {
 	if n <= 0 {
-		panic(fmt.Sprintf("plotting: Bins(%d): must be positive", n))
+		panic(tensor.NewUsageError("plotting.Bins", "%d bins: must be positive", n))
 	}
 	return optionFunc(func(c *config) { c.bins = n })
 }
@@ -33,14 +32,14 @@ func Bins(n int) Option {
 func Hist(t *tensor.Tensor, opts ...Option) *Figure {
 	c := newConfig(opts)
 	if t == nil || t.Len() == 0 {
-		panic(fmt.Sprintf("plotting: Hist: no values (shape %v)", shapeOf(t)))
+		panic(tensor.NewUsageError("plotting.Hist", "no values (shape %v)", shapeOf(t)))
 	}
 	xs := t.Data()
 	lo, hi := c.vmin, c.vmax
 	if !c.hasRange {
 		var ok bool
 		if lo, hi, ok = finiteRange(xs); !ok {
-			panic(fmt.Sprintf("plotting: Hist: all %d values of shape %v are NaN or infinite", len(xs), t.Shape()))
+			panic(tensor.NewUsageError("plotting.Hist", "all %d values of shape %v are NaN or infinite", len(xs), t.Shape()))
 		}
 	}
 	n := c.bins

@@ -91,7 +91,7 @@ func TestHistPanics(t *testing.T) {
 	} {
 		func() {
 			defer func() {
-				if msg, _ := recover().(string); !strings.HasPrefix(msg, "plotting: ") {
+				if msg := usageMsg(recover()); !strings.HasPrefix(msg, "plotting: ") {
 					t.Errorf("%s: recovered %q, want a plotting panic", name, msg)
 				}
 			}()

@@ -68,19 +68,19 @@ func greysAt(t float64) uint8 {
 func Table(t *tensor.Tensor, opts ...Option) *HTML {
 	c := newConfig(opts)
 	if t == nil || t.Dim() != 2 {
-		panic(fmt.Sprintf("plotting: Table: want a 2-D tensor, got shape %v", shapeOf(t)))
+		panic(tensor.NewUsageError("plotting.Table", "want a 2-D tensor, got shape %v", shapeOf(t)))
 	}
 	rows, cols := t.Shape()[0], t.Shape()[1]
 	if c.rowLabels != nil && len(c.rowLabels) != rows {
-		panic(fmt.Sprintf("plotting: Table: %d row labels for %d rows (shape %v)", len(c.rowLabels), rows, t.Shape()))
+		panic(tensor.NewUsageError("plotting.Table", "%d row labels for %d rows (shape %v)", len(c.rowLabels), rows, t.Shape()))
 	}
 	if c.colLabels != nil && len(c.colLabels) != cols {
-		panic(fmt.Sprintf("plotting: Table: %d column labels for %d columns (shape %v)", len(c.colLabels), cols, t.Shape()))
+		panic(tensor.NewUsageError("plotting.Table", "%d column labels for %d columns (shape %v)", len(c.colLabels), cols, t.Shape()))
 	}
 	marked := make(map[[2]int]bool, len(c.highlights))
 	for _, rc := range c.highlights {
 		if rc[0] < 0 || rc[0] >= rows || rc[1] < 0 || rc[1] >= cols {
-			panic(fmt.Sprintf("plotting: Table: highlighted cell (%d, %d) is outside shape %v", rc[0], rc[1], t.Shape()))
+			panic(tensor.NewUsageError("plotting.Table", "highlighted cell (%d, %d) is outside shape %v", rc[0], rc[1], t.Shape()))
 		}
 		marked[rc] = true
 	}

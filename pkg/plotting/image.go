@@ -1,7 +1,6 @@
 package plotting
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -24,7 +23,7 @@ import (
 func ImShow(img *tensor.Tensor, opts ...Option) *Figure {
 	c := newConfig(opts)
 	if img == nil || img.Dim() != 2 {
-		panic(fmt.Sprintf("plotting: ImShow: want a 2-D tensor [rows cols], got shape %v (a flat MNIST digit: img.Reshape(28, 28))", shapeOf(img)))
+		panic(tensor.NewUsageError("plotting.ImShow", "want a 2-D tensor [rows cols], got shape %v (a flat MNIST digit: img.Reshape(28, 28))", shapeOf(img)))
 	}
 	rows, cols := img.Shape()[0], img.Shape()[1]
 	g := toGray(img.Data(), rows, cols, c, "ImShow")
@@ -47,7 +46,7 @@ func ImShow(img *tensor.Tensor, opts ...Option) *Figure {
 func ImageGrid(images, labels *tensor.Tensor, opts ...Option) *Figure {
 	c := newConfig(opts)
 	if images == nil || (images.Dim() != 3 && images.Dim() != 2) {
-		panic(fmt.Sprintf("plotting: ImageGrid: want images [n rows cols] or [n rows*cols], got shape %v", shapeOf(images)))
+		panic(tensor.NewUsageError("plotting.ImageGrid", "want images [n rows cols] or [n rows*cols], got shape %v", shapeOf(images)))
 	}
 	sh := images.Shape()
 	n, rows, cols := sh[0], 0, 0
@@ -56,14 +55,14 @@ func ImageGrid(images, labels *tensor.Tensor, opts ...Option) *Figure {
 	} else {
 		rows = int(math.Round(math.Sqrt(float64(sh[1]))))
 		if rows*rows != sh[1] {
-			panic(fmt.Sprintf("plotting: ImageGrid: images of shape %v: %d values per image is no square; reshape to [n rows cols]", sh, sh[1]))
+			panic(tensor.NewUsageError("plotting.ImageGrid", "images of shape %v: %d values per image is no square; reshape to [n rows cols]", sh, sh[1]))
 		}
 		cols = rows
 	}
 	var titles []string
 	if labels != nil {
 		if labels.Dim() != 1 || labels.Shape()[0] != n {
-			panic(fmt.Sprintf("plotting: ImageGrid: labels of shape %v for %d images, want [%d]", labels.Shape(), n, n))
+			panic(tensor.NewUsageError("plotting.ImageGrid", "labels of shape %v for %d images, want [%d]", labels.Shape(), n, n))
 		}
 		for _, v := range labels.Data() {
 			titles = append(titles, labelText(v, c.classes))
@@ -138,7 +137,7 @@ func shapeOf(t *tensor.Tensor) any {
 // the maximum) white, NaN black.
 func toGray(xs []float32, rows, cols int, c *config, fn string) *image.Gray {
 	if len(xs) != rows*cols || rows == 0 || cols == 0 {
-		panic(fmt.Sprintf("plotting: %s: %d values for a %d×%d image", fn, len(xs), rows, cols))
+		panic(tensor.NewUsageError("plotting."+fn, "%d values for a %d×%d image", len(xs), rows, cols))
 	}
 	lo, hi := c.vmin, c.vmax
 	if !c.hasRange {

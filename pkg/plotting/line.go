@@ -1,11 +1,11 @@
 package plotting
 
 import (
-	"fmt"
 	"image/color"
 	"math"
 	"strconv"
 
+	"github.com/fastgo/fastgo/pkg/tensor"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -35,7 +35,7 @@ func Line[T Number](name string, y []T) Series {
 // LineXY is the series y against x (a schedule against the position in training).
 func LineXY[T Number](name string, x, y []T) Series {
 	if len(x) != len(y) {
-		panic(fmt.Sprintf("plotting: LineXY(%q): %d x values and %d y values", name, len(x), len(y)))
+		panic(tensor.NewUsageError("plotting.LineXY", "series %q: %d x values and %d y values", name, len(x), len(y)))
 	}
 	return Series{Name: name, X: toFloat64(x), Y: toFloat64(y)}
 }
@@ -69,13 +69,13 @@ var palette10 = []color.RGBA{
 func Plot(opts ...Option) *Figure {
 	c := newConfig(opts)
 	if len(c.series) == 0 {
-		panic("plotting: Plot: no series (pass plotting.Line(name, ys) or plotting.LineXY(name, xs, ys))")
+		panic(tensor.NewUsageError("plotting.Plot", "no series (pass plotting.Line(name, ys) or plotting.LineXY(name, xs, ys))"))
 	}
 	var lines []plotter.XYs
 	named := false
 	for i, s := range c.series {
 		if len(s.Y) == 0 {
-			panic(fmt.Sprintf("plotting: Plot: series %d (%q) is empty", i, s.Name))
+			panic(tensor.NewUsageError("plotting.Plot", "series %d (%q) is empty", i, s.Name))
 		}
 		xy := make(plotter.XYs, 0, len(s.Y))
 		for j, y := range s.Y {
@@ -87,10 +87,10 @@ func Plot(opts ...Option) *Figure {
 				continue
 			}
 			if c.logX && x <= 0 {
-				panic(fmt.Sprintf("plotting: Plot: LogX but series %q has x = %v at index %d", s.Name, x, j))
+				panic(tensor.NewUsageError("plotting.Plot", "LogX but series %q has x = %v at index %d", s.Name, x, j))
 			}
 			if c.logY && y <= 0 {
-				panic(fmt.Sprintf("plotting: Plot: LogY but series %q has y = %v at index %d", s.Name, y, j))
+				panic(tensor.NewUsageError("plotting.Plot", "LogY but series %q has y = %v at index %d", s.Name, y, j))
 			}
 			xy = append(xy, plotter.XY{X: x, Y: y})
 		}
@@ -136,7 +136,7 @@ func Plot(opts ...Option) *Figure {
 			}
 			l, err := plotter.NewLine(xy)
 			if err != nil { // cannot happen: the points are finite
-				panic(fmt.Sprintf("plotting: Plot: series %q: %v", c.series[i].Name, err))
+				panic(tensor.NewUsageError("plotting.Plot", "series %q: %v", c.series[i].Name, err))
 			}
 			l.Color = palette10[i%len(palette10)]
 			l.Width = vg.Points(1.5)

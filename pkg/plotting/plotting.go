@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/fastgo/fastgo/pkg/tensor"
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
@@ -99,7 +100,7 @@ func LogY() Option { return optionFunc(func(c *config) { c.logY = true }) }
 // Size sets the figure's size in pixels (of the PNG; see DPI).
 func Size(width, height int) Option {
 	if width <= 0 || height <= 0 {
-		panic(fmt.Sprintf("plotting: Size(%d, %d): both must be positive", width, height))
+		panic(tensor.NewUsageError("plotting.Size", "%d×%d: both sizes must be positive", width, height))
 	}
 	return optionFunc(func(c *config) { c.width, c.height = width, height })
 }
@@ -107,7 +108,7 @@ func Size(width, height int) Option {
 // Cols sets how many images a row of an ImageGrid holds.
 func Cols(n int) Option {
 	if n <= 0 {
-		panic(fmt.Sprintf("plotting: Cols(%d): must be positive", n))
+		panic(tensor.NewUsageError("plotting.Cols", "%d columns: must be positive", n))
 	}
 	return optionFunc(func(c *config) { c.cols = n })
 }
@@ -121,7 +122,7 @@ func Classes(names []string) Option { return optionFunc(func(c *config) { c.clas
 // maximum are used.
 func Range(lo, hi float64) Option {
 	if !(lo < hi) {
-		panic(fmt.Sprintf("plotting: Range(%v, %v): want lo < hi", lo, hi))
+		panic(tensor.NewUsageError("plotting.Range", "[%v, %v]: want lo < hi", lo, hi))
 	}
 	return optionFunc(func(c *config) { c.vmin, c.vmax, c.hasRange = lo, hi, true })
 }
@@ -145,7 +146,7 @@ func ColLabels(names []string) Option {
 // picks. Several Highlight options add up.
 func Highlight(rows, cols []int) Option {
 	if len(rows) != len(cols) {
-		panic(fmt.Sprintf("plotting: Highlight: %d rows and %d columns; want one column per row", len(rows), len(cols)))
+		panic(tensor.NewUsageError("plotting.Highlight", "%d rows and %d columns; want one column per row", len(rows), len(cols)))
 	}
 	return optionFunc(func(c *config) {
 		for k := range rows {
