@@ -15,24 +15,34 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-torch.manual_seed(9)
-model = nn.Sequential(
-    nn.Conv2d(1, 8, 5, stride=2, padding=2), nn.ReLU(),
-    nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU(),
-    nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
-    nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.ReLU(),
-    nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
-n = 64
-x = torch.tensor([(math.sin(0.37 * i) + 1) / 2 for i in range(n * 784)], dtype=torch.float32).view(-1, 1, 28, 28)
-y = torch.tensor([i % 10 for i in range(n)])
-loss = F.cross_entropy(model(x), y)
-loss.backward()
+
+
+def lesson_cnn():
+    """Lesson 9's CNN (02a's model with a linear head); make_conv_reference.py prints its repr."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 5, stride=2, padding=2), nn.ReLU(),
+        nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
 
 
 def enc(t):
     return [float(f"{v:.8g}") for v in t.detach().reshape(-1).tolist()]
 
 
-json.dump({"torch": torch.__version__, "loss": loss.item(),
-           "params": [{"name": k, "shape": list(p.shape), "data": enc(p), "grad": enc(p.grad)}
-                      for k, p in model.named_parameters()]}, sys.stdout)
+def main():
+    torch.manual_seed(9)
+    model = lesson_cnn()
+    n = 64
+    x = torch.tensor([(math.sin(0.37 * i) + 1) / 2 for i in range(n * 784)], dtype=torch.float32).view(-1, 1, 28, 28)
+    y = torch.tensor([i % 10 for i in range(n)])
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    json.dump({"torch": torch.__version__, "loss": loss.item(),
+               "params": [{"name": k, "shape": list(p.shape), "data": enc(p), "grad": enc(p.grad)}
+                          for k, p in model.named_parameters()]}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

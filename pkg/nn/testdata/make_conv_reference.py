@@ -12,6 +12,8 @@ import sys
 import torch
 from torch import nn
 
+from make_cnn_reference import lesson_cnn  # beside this file
+
 gains = [{"a": a, "gain": nn.init.calculate_gain("leaky_relu", a)} for a in [0, 0.01, 0.1, 1, math.sqrt(5)]]
 fans = []
 for shape in [(50, 784), (8, 1, 5, 5), (16, 8, 3, 3), (32, 16, 3, 3), (4, 3, 2, 5)]:
@@ -21,12 +23,7 @@ for shape in [(50, 784), (8, 1, 5, 5), (16, 8, 3, 3), (32, 16, 3, 3), (4, 3, 2, 
     fans.append({"shape": list(shape), "fan_in": fi, "fan_out": fo,
                  "conv_default_bound": nn.init.calculate_gain("leaky_relu", math.sqrt(5)) * math.sqrt(3 / fi),
                  "kaiming_normal_std_a0_fan_out": nn.init.calculate_gain("leaky_relu", 0) / math.sqrt(fo)})
-model = nn.Sequential(
-    nn.Conv2d(1, 8, 5, stride=2, padding=2), nn.ReLU(),
-    nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU(),
-    nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
-    nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.ReLU(),
-    nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+model = lesson_cnn()
 reprs = {
     "conv_default": repr(nn.Conv2d(1, 8, 5)),
     "conv_nobias": repr(nn.Conv2d(3, 4, 3, padding=1, bias=False)),
