@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 import mnist_idx
-from torch_loop import blas_library, load, train
+from torch_loop import blas_library, setup, train
 
 
 class Lambda(nn.Module):
@@ -68,10 +68,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     args = mnist_idx.parse_run_args(ap, "torch_cnn")
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    data = load(args.data)
-    check = mnist_idx.data_check(*data)
+    data, check = setup(args)
     times, cpu, acc = train(get_cnn_model(), data, args, "torch_cnn")
     res = mnist_idx.result(args, "pytorch " + torch.__version__, times, cpu, acc, blas_library(),
                            check, model="cnn", hidden=0, threads=args.threads)

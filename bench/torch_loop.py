@@ -62,6 +62,15 @@ def blas_library():
     return core + ", ".join(os.path.basename(lib) for lib in libs)
 
 
+def setup(args):
+    """Sets PyTorch's threads and seed (before any weights are drawn) and returns the data
+    (x_train, y_train, x_valid, y_valid) and its check sums."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    data = load(args.data)
+    return data, mnist_idx.data_check(*data)
+
+
 def train(model, data, args, prog):
     """Trains model on data's training split as lesson 03's loop does (a fresh randperm
     per epoch, x_train[idxs], cross entropy, SGD lr args.lr) for args.epochs epochs, and
@@ -96,10 +105,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     args = mnist_idx.parse_run_args(ap, "torch_loop")
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    data = load(args.data)
-    check = mnist_idx.data_check(*data)
+    data, check = setup(args)
     model = nn.Sequential(nn.Linear(784, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 10))
     times, cpu, acc = train(model, data, args, "torch_loop")
     print(json.dumps(mnist_idx.result(args, "pytorch " + torch.__version__, times, cpu, acc, blas_library(),
