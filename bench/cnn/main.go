@@ -25,7 +25,6 @@ import (
 
 	"github.com/fastgo/fastgo/bench/internal/measure"
 
-	"github.com/fastgo/fastgo/pkg/data"
 	"github.com/fastgo/fastgo/pkg/nn"
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
@@ -60,37 +59,21 @@ func flopsPerImage() float64 {
 }
 
 func main() {
-	bs := flag.Int("bs", 64, "training batch size")
-	epochs := flag.Int("epochs", 3, "training epochs in all (accuracy is measured after them)")
-	warmup := flag.Int("warmup", 1, "leading epochs left out of the median")
-	timed := flag.Int("timed", 2, "epochs after the warm-up whose median is reported")
-	lr := flag.Float64("lr", 0.4, "SGD learning rate")
-	seed := flag.Uint64("seed", 1, "seed of the initialisation (seed) and of the shuffling (seed+1)")
-	threads := flag.Int("threads", 0, "BLAS threads at most (0: the library's default)")
-	workers := flag.Int("workers", 0, "DataLoader workers (0: batches gathered in the loop, as PyTorch's default)")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the training epochs to this file")
+	set := measure.Flags(measure.Settings{BS: 64, Epochs: 3, Warmup: 1, Timed: 2, LR: 0.4, Seed: 1})
 	flag.Parse()
-	if *epochs < *warmup+*timed || *timed < 1 {
-		fail("need -epochs >= -warmup + -timed and -timed >= 1, got %d, %d, %d", *epochs, *warmup, *timed)
-	}
-	if *threads > 0 {
-		tensor.SetBLASThreads(*threads)
-	}
-
-	xTrain, yTrain, xValid, yValid := data.GetData()
-	trainDS, validDS := data.NewDataset(xTrain, yTrain), data.NewDataset(xValid, yValid)
-	trainDL, _ := data.GetDLs(trainDS, validDS, *bs, data.WithRNG(tensor.NewRNG(*seed+1)), data.WithWorkers(*workers))
-
-	model := cnn(tensor.NewRNG(*seed))
-	opt := nn.NewSGD(model.Parameters(), *lr)
-
-	res := measure.Result{Impl: "ours", Model: "cnn", BS: *bs, Threads: *threads, Seed: *seed, Workers: *workers}
-	stop, err := measure.StartCPUProfile(*cpuprofile)
+	xTrain, yTrain, xValid, yValid, trainDL, err := set.Setup()
 	if err != nil {
-		fail("cpuprofile: %v", err)
+		fail("%v", err)
 	}
-	res.Train(*epochs, trainDL, model, opt)
-	stop()
+
+	model := cnn(tensor.NewRNG(set.Seed))
+	opt := nn.NewSGD(model.Parameters(), set.LR)
+
+	res := set.Result("ours")
+	res.Model = "cnn"
+	if err := res.Train(set, trainDL, model, opt); err != nil {
+		fail("%v", err)
+	}
 
 	// In chunks: one im2col matrix of all 10,000 images would take 200 MB.
 	tensor.NoGrad(func() {
@@ -101,9 +84,9 @@ func main() {
 		}
 		res.Accuracy /= float64(xValid.Len())
 	})
-	res.GFLOPS = flopsPerImage() * float64(xTrain.Len()) / measure.Median(res.EpochTimes[*warmup:*warmup+*timed]) / 1e9
+	res.GFLOPS = flopsPerImage() * float64(xTrain.Len()) / measure.Median(res.EpochTimes[set.Warmup:set.Warmup+set.Timed]) / 1e9
 	res.PeakGFLOPS = peakGFLOPS()
-	if err := res.Print(*warmup, *timed, xTrain, yTrain, xValid, yValid); err != nil {
+	if err := res.Print(set.Warmup, set.Timed, xTrain, yTrain, xValid, yValid); err != nil {
 		fail("writing the result: %v", err)
 	}
 }

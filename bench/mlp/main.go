@@ -25,55 +25,38 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 
-	"github.com/fastgo/fastgo/pkg/data"
 	"github.com/fastgo/fastgo/pkg/nn"
 	"github.com/fastgo/fastgo/pkg/tensor"
 )
 
 func main() {
 	hidden := flag.Int("hidden", 50, "hidden layer width")
-	bs := flag.Int("bs", 64, "training batch size")
-	epochs := flag.Int("epochs", 5, "training epochs in all (accuracy is measured after them)")
-	warmup := flag.Int("warmup", 1, "leading epochs left out of the median")
-	timed := flag.Int("timed", 3, "epochs after the warm-up whose median is reported")
-	lr := flag.Float64("lr", 0.5, "SGD learning rate")
-	seed := flag.Uint64("seed", 1, "seed of the initialisation (seed) and of the shuffling (seed+1)")
-	threads := flag.Int("threads", 0, "cores a large product is split over, at most (0: the library's default, every core)")
-	workers := flag.Int("workers", 0, "DataLoader workers (0: batches gathered in the loop, as PyTorch's default)")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the training epochs to this file")
 	limit := flag.Bool("limit", false, "time only the matrix products of each epoch (the model's limit), not training")
+	set := measure.Flags(measure.Settings{BS: 64, Epochs: 5, Warmup: 1, Timed: 3, LR: 0.5, Seed: 1})
 	flag.Parse()
-	if *epochs < *warmup+*timed || *timed < 1 {
-		fail("need -epochs >= -warmup + -timed and -timed >= 1, got %d, %d, %d", *epochs, *warmup, *timed)
-	}
-	if *threads > 0 {
-		tensor.SetBLASThreads(*threads)
+	xTrain, yTrain, xValid, yValid, trainDL, err := set.Setup()
+	if err != nil {
+		fail("%v", err)
 	}
 
-	xTrain, yTrain, xValid, yValid := data.GetData()
-	trainDS, validDS := data.NewDataset(xTrain, yTrain), data.NewDataset(xValid, yValid)
-	trainDL, _ := data.GetDLs(trainDS, validDS, *bs, data.WithRNG(tensor.NewRNG(*seed+1)), data.WithWorkers(*workers))
-
-	rng := tensor.NewRNG(*seed)
+	rng := tensor.NewRNG(set.Seed)
 	model := nn.NewSequential(nn.NewLinear(784, *hidden, rng), nn.ReLU{}, nn.NewLinear(*hidden, 10, rng))
-	opt := nn.NewSGD(model.Parameters(), *lr)
+	opt := nn.NewSGD(model.Parameters(), set.LR)
 
-	res := measure.Result{Impl: "ours", Hidden: *hidden, BS: *bs, Threads: *threads, Seed: *seed, Workers: *workers}
+	res := set.Result("ours")
+	res.Hidden = *hidden
 	if *limit {
 		res.Impl = "limit"
-		res.EpochTimes, res.EpochCPU = productsOnly(*hidden, *bs, *epochs, trainDS.Len())
+		res.EpochTimes, res.EpochCPU = productsOnly(*hidden, set.BS, set.Epochs, xTrain.Len())
 	} else {
-		stop, err := measure.StartCPUProfile(*cpuprofile)
-		if err != nil {
-			fail("cpuprofile: %v", err)
+		if err := res.Train(set, trainDL, model, opt); err != nil {
+			fail("%v", err)
 		}
-		res.Train(*epochs, trainDL, model, opt)
-		stop()
 		tensor.NoGrad(func() {
 			res.Accuracy = float64(nn.Accuracy(model.Forward(xValid), yValid))
 		})
 	}
-	if err := res.Print(*warmup, *timed, xTrain, yTrain, xValid, yValid); err != nil {
+	if err := res.Print(set.Warmup, set.Timed, xTrain, yTrain, xValid, yValid); err != nil {
 		fail("writing the result: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ package measure
 
 import (
 	"encoding/json"
+	"flag"
+	"fmt"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -65,11 +67,16 @@ type Result struct {
 	DataCheck  [4]float64 `json:"data_check"`
 }
 
-// Train runs epochs passes of lesson 03's loop (forward, cross entropy,
+// Train runs s.Epochs passes of lesson 03's loop (forward, cross entropy,
 // Backward, Step, ZeroGrad) over dl and appends each epoch's wall and CPU
-// seconds to r.
-func (r *Result) Train(epochs int, dl *data.DataLoader, model nn.Module, opt *nn.SGD) {
-	for range epochs {
+// seconds to r, under a CPU profile written to s.CPUProfile if it is set.
+func (r *Result) Train(s *Settings, dl *data.DataLoader, model nn.Module, opt *nn.SGD) error {
+	stop, err := startCPUProfile(s.CPUProfile)
+	if err != nil {
+		return fmt.Errorf("cpuprofile: %w", err)
+	}
+	defer stop()
+	for range s.Epochs {
 		r.Epoch(func() {
 			for xb, yb := range dl.All() {
 				nn.CrossEntropy(model.Forward(xb), yb).Backward()
@@ -78,6 +85,7 @@ func (r *Result) Train(epochs int, dl *data.DataLoader, model nn.Module, opt *nn
 			}
 		})
 	}
+	return nil
 }
 
 // Epoch runs one epoch and appends its wall and CPU seconds to r.
@@ -105,9 +113,9 @@ func (r *Result) Print(warmup, timed int, xTrain, yTrain, xValid, yValid *tensor
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
-// StartCPUProfile writes a CPU profile to path until the returned stop is
+// startCPUProfile writes a CPU profile to path until the returned stop is
 // called; with path "" it does nothing.
-func StartCPUProfile(path string) (stop func(), err error) {
+func startCPUProfile(path string) (stop func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}
@@ -120,4 +128,50 @@ func StartCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// Settings are the flags every bench program takes (bench/README.md; the
+// Python peers take the same, mnist_idx.add_run_args).
+type Settings struct {
+	BS, Epochs, Warmup, Timed int
+	LR                        float64
+	Seed                      uint64
+	Threads, Workers          int
+	CPUProfile                string
+}
+
+// Flags registers the common flags on the command line with the defaults
+// in d, and returns the settings flag.Parse will fill.
+func Flags(d Settings) *Settings {
+	s := &d
+	flag.IntVar(&s.BS, "bs", d.BS, "training batch size")
+	flag.IntVar(&s.Epochs, "epochs", d.Epochs, "training epochs in all (accuracy is measured after them)")
+	flag.IntVar(&s.Warmup, "warmup", d.Warmup, "leading epochs left out of the median")
+	flag.IntVar(&s.Timed, "timed", d.Timed, "epochs after the warm-up whose median is reported")
+	flag.Float64Var(&s.LR, "lr", d.LR, "SGD learning rate")
+	flag.Uint64Var(&s.Seed, "seed", d.Seed, "seed of the initialisation (seed) and of the shuffling (seed+1)")
+	flag.IntVar(&s.Threads, "threads", d.Threads, "cores a large product is split over, at most (0: the library's default, every core)")
+	flag.IntVar(&s.Workers, "workers", d.Workers, "DataLoader workers (0: batches gathered in the loop, as PyTorch's default)")
+	flag.StringVar(&s.CPUProfile, "cpuprofile", d.CPUProfile, "write a CPU profile of the training epochs to this file")
+	return s
+}
+
+// Setup checks the parsed settings, applies -threads, and returns MNIST's
+// course split and the shuffled training loader of lesson 03's GetDLs.
+func (s *Settings) Setup() (xTrain, yTrain, xValid, yValid *tensor.Tensor, train *data.DataLoader, err error) {
+	if s.Epochs < s.Warmup+s.Timed || s.Timed < 1 {
+		return nil, nil, nil, nil, nil, fmt.Errorf("need -epochs >= -warmup + -timed and -timed >= 1, got %d, %d, %d", s.Epochs, s.Warmup, s.Timed)
+	}
+	if s.Threads > 0 {
+		tensor.SetBLASThreads(s.Threads)
+	}
+	xTrain, yTrain, xValid, yValid = data.GetData()
+	trainDS, validDS := data.NewDataset(xTrain, yTrain), data.NewDataset(xValid, yValid)
+	train, _ = data.GetDLs(trainDS, validDS, s.BS, data.WithRNG(tensor.NewRNG(s.Seed+1)), data.WithWorkers(s.Workers))
+	return xTrain, yTrain, xValid, yValid, train, nil
+}
+
+// Result returns the result line of impl with the settings filled in.
+func (s *Settings) Result(impl string) Result {
+	return Result{Impl: impl, BS: s.BS, Threads: s.Threads, Seed: s.Seed, Workers: s.Workers}
 }
