@@ -199,25 +199,11 @@ func catchShapeError(f func()) (se *ShapeError) {
 	return nil
 }
 
-// convRef is a case of testdata/conv_reference.json.
+// convRef is a case of testdata/conv_reference.json: reference_test.go's
+// refOp and PyTorch's name of the output's backward node.
 type convRef struct {
-	Name    string         `json:"name"`
-	Op      string         `json:"op"`
-	Args    map[string]any `json:"args"`
-	Inputs  []refT         `json:"inputs"`
-	Out     refT           `json:"out"`
-	GradOut refT           `json:"grad_out"`
-	Grads   []refT         `json:"grads"`
-	GradFn  string         `json:"grad_fn"`
-}
-
-type refT struct {
-	Shape []int     `json:"shape"`
-	Data  []float32 `json:"data"`
-}
-
-func (r refT) tensor() *Tensor {
-	return newTensor(append([]float32(nil), r.Data...), r.Shape, Float32)
+	refOp
+	GradFn string `json:"grad_fn"`
 }
 
 // TestConvReference replays the outputs and gradients PyTorch computed
