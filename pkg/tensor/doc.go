@@ -116,7 +116,9 @@
 // scalar) run as whole-slice loops, and one helper (sumTo) sums each
 // case's gradient back with its own loop; long sums and bias gradients go
 // through BLAS's vector kernels; ReLU and large batch gathers use every
-// core. The benchmarks in bench_test.go measure one
+// core, and ReLU's loops run in AVX2 registers where the CPU has them
+// (internal/vec: Go loops define the results, and -tags purego keeps to
+// them). The benchmarks in bench_test.go measure one
 // training step of the lesson's two models (BenchmarkMLPStep), matrix
 // products against direct Sgemm calls, and per-op overhead:
 //

@@ -2,6 +2,8 @@ package tensor
 
 import (
 	"math"
+
+	"github.com/fastgo/fastgo/pkg/tensor/internal/vec"
 )
 
 // Elementwise operations. Each forward sits beside its backward closure;
@@ -270,17 +272,16 @@ func (t *Tensor) Relu() *Tensor { return t.clampMin("ReluBackward0", 0) }
 //	out = max(a, v);  ∂a += g where a > v, else 0
 func (t *Tensor) ClampMin(v float32) *Tensor { return t.clampMin("ClampMinBackward0", v) }
 
-// clampMin computes max(a, v) and its gradient without branches: with
-// random signs a branch per element mispredicts half the time, which made
-// ReLU five times slower on the large model. Large tensors are split over
+// clampMin computes max(a, v) and its gradient with internal/vec's loops
+// (no branches, AVX2 where the CPU has it). Large tensors are split over
 // the cores.
 func (t *Tensor) clampMin(op string, v float32) *Tensor {
 	out := unaryOut(t, scalarDType(t, v))
 	x, y := t.data, out.data
 	if len(x) < parallelMin {
-		clampFwd(y, x, v)
+		vec.ClampMin(y, x, v)
 	} else {
-		parallelFor(len(x), func(lo, hi int) { clampFwd(y[lo:hi], x[lo:hi], v) })
+		parallelFor(len(x), func(lo, hi int) { vec.ClampMin(y[lo:hi], x[lo:hi], v) })
 	}
 	if !needsGrad(t) {
 		return out
@@ -288,31 +289,11 @@ func (t *Tensor) clampMin(op string, v float32) *Tensor {
 	return record(out, op, func(g []float32) {
 		da := t.gradAcc()
 		if len(da) < parallelMin {
-			clampBwd(da, x, g, v)
+			vec.AddWhereGreater(da, x, g, v)
 			return
 		}
-		parallelFor(len(da), func(lo, hi int) { clampBwd(da[lo:hi], x[lo:hi], g[lo:hi], v) })
+		parallelFor(len(da), func(lo, hi int) { vec.AddWhereGreater(da[lo:hi], x[lo:hi], g[lo:hi], v) })
 	}, t)
-}
-
-// clampFwd computes y = max(x, v).
-func clampFwd(y, x []float32, v float32) {
-	y = y[:len(x)]
-	for i, a := range x {
-		y[i] = max(a, v)
-	}
-}
-
-// clampBwd computes da += g where x > v.
-func clampBwd(da, x, g []float32, v float32) {
-	x, g = x[:len(da)], g[:len(da)]
-	for i, a := range x {
-		// All ones where a > v, i.e. where a-v is positive and not zero
-		// (exact for floats: a ≠ v implies a-v ≠ 0).
-		u := int32(math.Float32bits(a - v))
-		m := uint32(-u>>31) &^ uint32(u>>31)
-		da[i] += math.Float32frombits(math.Float32bits(g[i]) & m)
-	}
 }
 
 // Eq returns a Float32 mask, 1 where t == o and 0 elsewhere, with
