@@ -16,14 +16,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/fastgo/fastgo/bench/internal/measure"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/fastgo/fastgo/pkg/nn"
 	"github.com/fastgo/fastgo/pkg/tensor"
@@ -67,9 +64,8 @@ func main() {
 // x·wᵀ, the second layer's weight and input gradients gᵀ·h and g·w, and
 // the first layer's weight gradient gᵀ·x (its input needs none), with the
 // transpositions pkg/tensor's Linear uses, on buffers allocated once. They
-// call the BLAS that pkg/tensor uses (gonum's blas32 interface, bound to
-// the native library by the build tag), splitting the large ones over the
-// cores as pkg/tensor does (sgemmSplit). This is the floor under an epoch
+// go through tensor.Gemm, the product behind pkg/tensor's MatMul and Linear
+// with its BLAS and its split over the cores. This is the floor under an epoch
 // that any loop over the same library could reach.
 func productsOnly(hidden, bs, epochs, n int) (wall, cpu []float64) {
 	rng := tensor.NewRNG(1)
@@ -82,59 +78,16 @@ func productsOnly(hidden, bs, epochs, n int) (wall, cpu []float64) {
 		start, cpu0 := time.Now(), measure.CPUSeconds()
 		for i := 0; i < n; i += bs {
 			b := min(bs, n-i)
-			sgemmSplit(N, T, b, hidden, 784, x, 784, w1, 784, out1, hidden)  // layer 1 forward
-			sgemmSplit(N, T, b, 10, hidden, h, hidden, w2, hidden, out2, 10) // layer 2 forward
-			sgemmSplit(T, N, 10, hidden, b, g2, 10, h, hidden, gw2, hidden)  // layer 2 weight gradient
-			sgemmSplit(N, N, b, hidden, 10, g2, 10, w2, hidden, gh, hidden)  // layer 2 input gradient
-			sgemmSplit(T, N, hidden, 784, b, g1, hidden, x, 784, gw1, 784)   // layer 1 weight gradient
+			tensor.Gemm(N, T, b, hidden, 784, 1, x, 784, w1, 784, 0, out1, hidden)  // layer 1 forward
+			tensor.Gemm(N, T, b, 10, hidden, 1, h, hidden, w2, hidden, 0, out2, 10) // layer 2 forward
+			tensor.Gemm(T, N, 10, hidden, b, 1, g2, 10, h, hidden, 0, gw2, hidden)  // layer 2 weight gradient
+			tensor.Gemm(N, N, b, hidden, 10, 1, g2, 10, w2, hidden, 0, gh, hidden)  // layer 2 input gradient
+			tensor.Gemm(T, N, hidden, 784, b, 1, g1, hidden, x, 784, 0, gw1, 784)   // layer 1 weight gradient
 		}
 		wall = append(wall, time.Since(start).Seconds())
 		cpu = append(cpu, measure.CPUSeconds()-cpu0)
 	}
 	return wall, cpu
-}
-
-// sgemmSplit is C = op(A)·op(B) through blas32, split as pkg/tensor splits
-// a product (its gemmThreads): with at least 8M multiply-adds and both
-// sides of C at least 32, the longer side of C is cut into one block per
-// CPU (aligned to 48), each block computed on its own goroutine.
-func sgemmSplit(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	impl := blas32.Implementation()
-	p := 1
-	if m*n*k >= 8<<20 && min(m, n) >= 32 {
-		p = runtime.NumCPU()
-	}
-	side := max(m, n)
-	chunk := ((side+p-1)/p + 47) / 48 * 48
-	if p < 2 || chunk >= side {
-		impl.Sgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
-		return
-	}
-	block := func(lo, hi int) {
-		if m >= n {
-			off := lo * lda
-			if tA == blas.Trans {
-				off = lo
-			}
-			impl.Sgemm(tA, tB, hi-lo, n, k, 1, a[off:], lda, b, ldb, 0, c[lo*ldc:], ldc)
-			return
-		}
-		off := lo
-		if tB == blas.Trans {
-			off = lo * ldb
-		}
-		impl.Sgemm(tA, tB, m, hi-lo, k, 1, a, lda, b[off:], ldb, 0, c[lo:], ldc)
-	}
-	var wg sync.WaitGroup
-	for lo := chunk; lo < side; lo += chunk {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			block(lo, hi)
-		}(lo, min(lo+chunk, side))
-	}
-	block(0, chunk)
-	wg.Wait()
 }
 
 func fail(format string, args ...any) {

@@ -41,12 +41,23 @@ func init() {
 // took 250-380 µs with its 2.5M-multiply-add products on one thread and
 // 540-570 µs on two under load, while the batch-512 products (400M) run
 // nearly twice as fast on two.
+//
+// Products that stream a large operand are split from streamMinWork on,
+// whatever their shape: the batch-512 model's three products with a side
+// of 10 (5.1M multiply-adds over the 512×1000 hidden layer, 0.53M values
+// in all) spend their time reading or writing that layer, and split they
+// made the epoch 0.83-0.92 s (median 0.87) against 0.87-0.97 s (0.92), 5
+// interleaved runs on this 2-core Xeon. Lesson 9's third convolution
+// (4.7M multiply-adds over 0.18M values) is not split: it made the CNN's
+// epoch 5% slower.
 var blasMaxThreads atomic.Int32
 
 // The thresholds are variables only so that benchmarks can compare.
 var (
 	threadedMinWork = 8 << 20
 	threadedMinSide = 32
+	streamMinWork   = 4 << 20
+	streamMinValues = 1 << 18 // of A, B and C together
 )
 
 // splitAlign keeps the blocks of a split product a multiple of the
@@ -56,7 +67,9 @@ const splitAlign = 48
 
 // gemmThreads returns the thread count for an m×n result with inner size k.
 func gemmThreads(m, n, k int) int {
-	if m*n*k >= threadedMinWork && min(m, n) >= threadedMinSide {
+	work, values := m*n*k, m*k+k*n+m*n
+	if work >= threadedMinWork && min(m, n) >= threadedMinSide ||
+		work >= streamMinWork && values >= streamMinValues {
 		return int(blasMaxThreads.Load())
 	}
 	return 1
@@ -96,8 +109,8 @@ func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 // BLASInfo names the BLAS implementation behind MatMul and Linear: the
 // library, the kernels it chose for this CPU and the threads it may use.
 func BLASInfo() string {
-	return fmt.Sprintf("%s, %d threads for products of at least %d multiply-adds, 1 below",
-		libDescribe(), blasMaxThreads.Load(), threadedMinWork)
+	return fmt.Sprintf("%s, %d threads for products of at least %d multiply-adds (%d over at least %d values), 1 below",
+		libDescribe(), blasMaxThreads.Load(), threadedMinWork, streamMinWork, streamMinValues)
 }
 
 // SetBLASThreads sets the largest number of goroutines a matrix product is

@@ -10,7 +10,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 )
 
-// TestThreadPolicy checks the shape rule for BLAS threads and that
+// TestThreadPolicy checks the shape rule for BLAS threads (the lessons'
+// shapes: TestGemmThreadsOnLessonShapes) and that
 // repeated products are bit-identical whatever ran before them (the reason
 // the rule depends on the shape only).
 func TestThreadPolicy(t *testing.T) {
@@ -18,8 +19,8 @@ func TestThreadPolicy(t *testing.T) {
 		if gemmThreads(512, 1000, 784) != maxT || gemmThreads(1000, 784, 512) != maxT {
 			t.Error("the batch-512 hidden-layer products should use every thread")
 		}
-		if gemmThreads(64, 50, 784) != 1 || gemmThreads(512, 10, 1000) != 1 || gemmThreads(16, 16, 16) != 1 {
-			t.Error("small or thin products should use one thread")
+		if gemmThreads(64, 50, 784) != 1 || gemmThreads(16, 16, 16) != 1 {
+			t.Error("small products should use one thread")
 		}
 	}
 	x, w := randT(1, 256, 784), randT(2, 784, 64) // 12.8M multiply-adds: threaded
@@ -97,6 +98,33 @@ func checkTranspositions(t *testing.T, split bool, m, n, k int) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// The lessons' products that gemmThreads splits, and those it runs whole.
+func TestGemmThreadsOnLessonShapes(t *testing.T) {
+	defer SetBLASThreads(int(blasMaxThreads.Load()))
+	SetBLASThreads(2)
+	for _, c := range []struct {
+		name    string
+		m, n, k int
+		want    int
+	}{
+		{"784-50-10 bs 64, layer 1", 64, 50, 784, 1},
+		{"784-50-10 bs 64, layer 1 weight gradient", 50, 784, 64, 1},
+		{"784-1000-10 bs 512, layer 1", 512, 1000, 784, 2},
+		{"784-1000-10 bs 512, layer 1 weight gradient", 1000, 784, 512, 2},
+		{"784-1000-10 bs 512, layer 2", 512, 10, 1000, 2},
+		{"784-1000-10 bs 512, layer 2 weight gradient", 10, 1000, 512, 2},
+		{"784-1000-10 bs 512, layer 2 input gradient", 512, 1000, 10, 2},
+		{"lesson 9 CNN bs 64, conv1", 8, 12544, 25, 1},
+		{"lesson 9 CNN bs 64, conv2", 16, 3136, 72, 1},
+		{"lesson 9 CNN bs 64, conv3", 32, 1024, 144, 1},
+		{"lesson 9 CNN bs 64, conv3 weight gradient", 144, 32, 1024, 1},
+	} {
+		if got := gemmThreads(c.m, c.n, c.k); got != c.want {
+			t.Errorf("%s (%d×%d×%d): %d threads, want %d", c.name, c.m, c.n, c.k, got, c.want)
 		}
 	}
 }

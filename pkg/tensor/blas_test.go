@@ -92,3 +92,24 @@ func TestConcurrentProducts(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Gemm, the exported product, on a block of a wider C (ldc > n): with k = 0
+// it scales by beta only the block's rows, and otherwise matches MatMul.
+func TestGemm(t *testing.T) {
+	c := []float32{1, 2, 9, 3, 4, 9}
+	Gemm(blas.NoTrans, blas.NoTrans, 2, 2, 0, 1, nil, 1, nil, 2, 0.5, c, 3)
+	if want := []float32{0.5, 1, 9, 1.5, 2, 9}; !slices.Equal(c, want) {
+		t.Fatalf("k = 0, beta = 0.5: C = %v, want %v", c, want)
+	}
+	x, w := randT(1, 5, 7), randT(2, 7, 3)
+	want := x.MatMul(w)
+	got := make([]float32, 5*4)
+	Gemm(blas.NoTrans, blas.NoTrans, 5, 3, 7, 1, x.data, 7, w.data, 3, 0, got, 4)
+	for i := range 5 {
+		for j := range 3 {
+			if d := got[i*4+j] - want.At(i, j); d > 1e-5 || d < -1e-5 {
+				t.Fatalf("C[%d,%d] = %v, want %v", i, j, got[i*4+j], want.At(i, j))
+			}
+		}
+	}
+}

@@ -96,8 +96,9 @@
 // the default that scripts/blas-tag picks) or -tags blis (libblis-dev), the
 // package links that one library through gonum.org/v1/netlib's CBLAS
 // binding (blas_openblas.go, blas_blis.go). Every library call runs on one
-// thread; products of at least 8M multiply-adds are split over the CPUs by
-// the package, on goroutines (blas_cgo.go), so products from different
+// thread; products of at least 8M multiply-adds (4M when the operands and
+// the result hold at least 256K values) are split over the CPUs by the
+// package, on goroutines (blas_cgo.go), so products from different
 // goroutines run at once and no process-wide setting changes. The split
 // depends on the shape only, so runs with the same seed give the same
 // numbers; SetBLASThreads(n) caps it, and SetBLASThreads(1) makes every

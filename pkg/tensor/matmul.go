@@ -20,14 +20,26 @@ func sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 		return
 	}
 	if k == 0 {
-		if beta == 0 {
-			clear(c[:m*n])
-		} else if beta != 1 {
-			mulK.vs(c[:m*n], c[:m*n], beta)
+		for i := range m {
+			if row := c[i*ldc:][:n]; beta == 0 {
+				clear(row)
+			} else if beta != 1 {
+				mulK.vs(row, row, beta)
+			}
 		}
 		return
 	}
 	blasSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C on row-major slices with the
+// BLAS and the thread split of MatMul and Linear (BLASInfo describes both):
+// op(A) is m×k, op(B) is k×n and C is m×n, with the leading dimensions lda,
+// ldb and ldc of BLAS's Sgemm. It records no graph. It is the product for
+// the slices of a custom op (NewOp), and what bench/mlp -limit times as the
+// floor under a training epoch.
+func Gemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // MatMul returns the matrix product of the 2-D tensors t [n k] and o [k m],
