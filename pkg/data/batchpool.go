@@ -35,17 +35,18 @@ const (
 	// smaller batches are cheap to allocate, and the runtime may never
 	// finalize objects below 16 bytes.
 	minPooled = 1 << 10
-	// The pool keeps maxPooled storages, or more while they hold at most
-	// maxPooledBytes in all; the rest are left to the garbage collector.
-	// The pool is live heap, which delays the next collection and so lets
-	// more batches be allocated before storage comes back: 16 batches of
-	// the lesson's (3 MB) recovered most of the cost, 320 (64 MB) made
-	// collections rarer still but doubled the process's memory without
-	// saving time. 64 (12 MB) took the lesson's loop from 50 to 19
-	// collections per two epochs and its epoch from 0.140-0.151 s to
-	// 0.129-0.149 s (2-6%, 5 interleaved runs on this 2-core Xeon), for
-	// 30 MB more peak memory; the batch-512 loop keeps its 16.
-	maxPooled      = 16
+	// The pool keeps storages while they hold at most maxPooledBytes in
+	// all, and at least minPooledN; the rest are left to the garbage
+	// collector. The pool is live heap, which delays the next collection
+	// and so lets more batches be allocated before storage comes back:
+	// 16 batches of the lesson's (3 MB) recovered most of the cost, 320
+	// (64 MB) made collections rarer still but doubled the process's
+	// memory without saving time. 12 MB (61 of the lesson's batches) took
+	// its loop from 50 to 19 collections per two epochs and its epoch from
+	// 0.140-0.151 s to 0.129-0.149 s (2-6%, 5 interleaved runs on this
+	// 2-core Xeon), for 30 MB more peak memory; the batch-512 loop keeps 7
+	// of its 1.6 MB batches instead of 16, as fast and 10-15 MB smaller.
+	minPooledN     = 4
 	maxPooledBytes = 12 << 20
 )
 
@@ -78,7 +79,7 @@ func (p *batchPool) get(n int) []float32 {
 func (p *batchPool) put(buf []float32) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if size := 4 * cap(buf); len(p.free) < maxPooled || p.bytes+size <= maxPooledBytes {
+	if size := 4 * cap(buf); len(p.free) < minPooledN || p.bytes+size <= maxPooledBytes {
 		p.free = append(p.free, buf)
 		p.bytes += size
 	}
