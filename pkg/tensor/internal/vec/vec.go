@@ -1,7 +1,8 @@
 // Package vec holds the elementwise loops of pkg/tensor that run in vector
 // registers: the Go loop of each is its definition, and on amd64 with AVX2
-// an assembly loop (vec_amd64.s) computes the same bits for most of a
-// slice, eight values per instruction. Built with -tags purego, or on other
+// an assembly loop (vec_amd64.s) computes the same bits (NaN payloads
+// aside, which Go's max leaves unspecified) for most of a slice, eight
+// values per instruction. Built with -tags purego, or on other
 // architectures, only the Go loops run.
 //
 // It is a package of its own because Go assembly cannot sit in a package
