@@ -1,6 +1,7 @@
 package vec
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -25,16 +26,24 @@ func TestVectorLoopsMatchGo(t *testing.T) {
 				}
 				g[i], da[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
 			}
-			got, want := make([]float32, n), make([]float32, n)
-			ClampMin(got, x, v)
-			clampMinGo(want, x, v)
-			sameBits(t, "ClampMin", v, n, x, got, want)
-			got, want = append([]float32(nil), da...), append([]float32(nil), da...)
-			AddWhereGreater(got, x, g, v)
-			addWhereGreaterGo(want, x, g, v)
-			sameBits(t, "AddWhereGreater", v, n, x, got, want)
+			checkLoops(t, x, g, da, v)
 		}
 	}
+}
+
+// checkLoops runs ClampMin on x and AddWhereGreater onto a copy of da, and
+// compares each with its Go loop.
+func checkLoops(t *testing.T, x, g, da []float32, v float32) {
+	t.Helper()
+	n := len(x)
+	got, want := make([]float32, n), make([]float32, n)
+	ClampMin(got, x, v)
+	clampMinGo(want, x, v)
+	sameBits(t, "ClampMin", v, n, x, got, want)
+	got, want = append([]float32(nil), da...), append([]float32(nil), da...)
+	AddWhereGreater(got, x, g, v)
+	addWhereGreaterGo(want, x, g, v)
+	sameBits(t, "AddWhereGreater", v, n, x, got, want)
 }
 
 func sameBits(t *testing.T, name string, v float32, n int, x, got, want []float32) {
@@ -94,17 +103,9 @@ func FuzzVectorLoops(f *testing.F) {
 		n := len(raw) / 4
 		x, g := make([]float32, n), make([]float32, n)
 		for i := range n {
-			b := uint32(raw[4*i]) | uint32(raw[4*i+1])<<8 | uint32(raw[4*i+2])<<16 | uint32(raw[4*i+3])<<24
+			b := binary.LittleEndian.Uint32(raw[4*i:])
 			x[i], g[i] = math.Float32frombits(b), math.Float32frombits(b^0x5a5a5a5a)
 		}
-		v := math.Float32frombits(vbits)
-		got, want := make([]float32, n), make([]float32, n)
-		ClampMin(got, x, v)
-		clampMinGo(want, x, v)
-		sameBits(t, "ClampMin", v, n, x, got, want)
-		got, want = append([]float32(nil), g...), append([]float32(nil), g...)
-		AddWhereGreater(got, x, g, v)
-		addWhereGreaterGo(want, x, g, v)
-		sameBits(t, "AddWhereGreater", v, n, x, got, want)
+		checkLoops(t, x, g, g, math.Float32frombits(vbits))
 	})
 }
