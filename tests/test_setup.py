@@ -255,6 +255,12 @@ def test_openblas_coretype_detection(tmp_path):
     r = run([script], env={**env, "FASTGO_OPENBLAS_CORENAME": "Prescott", "OPENBLAS_CORETYPE": "Prescott",
                            "FASTGO_CORETYPE_DETECTED": "Prescott"})
     assert r.stdout.strip() == "SkylakeX", r.stderr
+    # A user's core narrower than the CPU's vectors is kept, with a warning that -q does not hide.
+    for flags, value, warned in [(avx512, "Haswell", True), (avx512, "SkylakeX", False), (avx2, "Haswell", False)]:
+        cpuinfo.write_text(f"flags\t\t: {flags}\n")
+        r = run([script, "-q"], env={**env, "OPENBLAS_CORETYPE": value})
+        assert r.stdout.strip() == value, r
+        assert ("AVX-512 unused" in r.stderr) == warned, (flags, value, r.stderr)
 
 
 # --- the Docker image and CI use the same steps ----------------------------------------------
