@@ -17,6 +17,12 @@ static void sgemm(dim_t m, dim_t n, dim_t k, float alpha,
 	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &alpha,
 		(float *)a, rsa, csa, (float *)b, rsb, csb, &beta, c, rsc, 1, NULL, &rntm);
 }
+
+// fastgo_lib_sgemm is blas_split.go's one-thread product (row-major).
+void fastgo_lib_sgemm(int tA, int tB, int m, int n, int k, float alpha,
+		const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+	sgemm(m, n, k, alpha, a, tA ? 1 : lda, tA ? lda : 1, b, tB ? 1 : ldb, tB ? ldb : 1, beta, c, ldc);
+}
 */
 import "C"
 

@@ -25,13 +25,14 @@ func init() {
 // Threads per product, decided here and nowhere else. The library itself
 // always runs on one thread (set once at start-up, see the library's
 // file); a large product is split by this package into blocks of its
-// result, one per goroutine, each a one-thread library call. So no call
-// changes a process-wide setting, products in different goroutines run at
-// once, and a busy machine costs a split product a wait in Go's scheduler,
-// not a spinning barrier inside the library: with the libraries' own
-// threads (OpenMP for Debian's BLIS, OpenBLAS's pthread server) the
-// batch-512 epoch took 0.8 s on a quiet machine but 2-40 s while other
-// jobs kept both cores busy.
+// result, each a one-thread library call, computed by the caller and the
+// helper threads of blas_split.go (or, while another product holds them,
+// by goroutines). So no call changes a process-wide setting, products in
+// different goroutines run at once, and a busy machine costs a split
+// product at most its one-thread time, not a spinning barrier inside the
+// library: with the libraries' own threads (OpenMP for Debian's BLIS,
+// OpenBLAS's pthread server) the batch-512 epoch took 0.8 s on a quiet
+// machine but 2-40 s while other jobs kept both cores busy.
 //
 // The split depends on the product's shape only (never on timing), and
 // each block is the same one-thread kernel over the same k, so runs with
@@ -60,6 +61,10 @@ var (
 	streamMinValues = 1 << 18 // of A, B and C together
 )
 
+// splitHelpers is false only in tests that compare the helper threads'
+// split with the goroutines'.
+var splitHelpers = true
+
 // splitAlign keeps the blocks of a split product a multiple of the
 // kernels' register tiles (16 rows for OpenBLAS's SkylakeX sgemm, 6 or 16
 // for BLIS's zen3 and haswell ones).
@@ -77,7 +82,7 @@ func gemmThreads(m, n, k int) int {
 
 // blasSgemm is Sgemm through the native BLAS: whole on the calling
 // goroutine, or split along the longer side of C into gemmThreads blocks
-// computed at once. It holds no lock.
+// computed at once (by splitSgemm's threads, else by goroutines).
 func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	p := gemmThreads(m, n, k)
 	side := max(m, n)
@@ -102,6 +107,9 @@ func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 			off = lo * ldb
 		}
 		libSgemm(tA, tB, m, hi-lo, k, alpha, a, lda, b[off:], ldb, beta, c[lo:], ldc)
+	}
+	if splitHelpers && splitSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, (side+chunk-1)/chunk, chunk, m >= n) {
+		return
 	}
 	runChunks(side, chunk, block)
 }

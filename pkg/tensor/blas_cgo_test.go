@@ -4,8 +4,10 @@ package tensor
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 )
@@ -41,15 +43,50 @@ func TestThreadPolicy(t *testing.T) {
 // along columns), matches a float64 reference, with and without
 // accumulation into C.
 func TestLargeSgemmTranspositions(t *testing.T) {
-	defer func(w int, p int32) { threadedMinWork = w; SetBLASThreads(int(p)) }(threadedMinWork, blasMaxThreads.Load())
-	for _, split := range []bool{false, true} {
+	defer func(w int, p int32) { threadedMinWork = w; SetBLASThreads(int(p)); splitHelpers = true }(threadedMinWork, blasMaxThreads.Load())
+	for _, mode := range []struct {
+		threads int
+		helpers bool
+	}{{1, true}, {2, true}, {2, false}, {3, true}, {3, false}} { // 3 blocks: on 2 CPUs, goroutines either way
 		threadedMinWork = 8 << 20
+		split := mode.threads > 1
 		if split {
 			threadedMinWork = 0
-			SetBLASThreads(3)
+			SetBLASThreads(mode.threads)
 		}
+		splitHelpers = mode.helpers
 		for _, s := range [][3]int{{170, 60, 80}, {60, 170, 80}} { // rows, then columns split
 			checkTranspositions(t, split, s[0], s[1], s[2])
+		}
+	}
+}
+
+// The helper threads' split gives the goroutines' bits, whether a helper
+// is awake (products back to back), asleep (after a pause longer than its
+// spin) or held by another product (TestConcurrentProducts).
+func TestSplitHelpersMatchGoroutines(t *testing.T) {
+	defer func(p int32) { SetBLASThreads(int(p)); splitHelpers = true }(blasMaxThreads.Load())
+	SetBLASThreads(2)
+	N, T := blas.NoTrans, blas.Trans
+	for _, s := range []struct {
+		tA, tB  blas.Transpose
+		m, n, k int
+	}{{N, T, 512, 1000, 784}, {T, N, 1000, 784, 512}, {N, N, 512, 10, 1000}} {
+		if gemmThreads(s.m, s.n, s.k) < 2 {
+			t.Fatalf("%dx%dx%d is not split: the test needs a split product", s.m, s.n, s.k)
+		}
+		j := &prodJob{tA: s.tA, tB: s.tB, m: s.m, n: s.n, k: s.k}
+		j.a, j.b = randT(31, s.m*s.k).data, randT(32, s.k*s.n).data
+		splitHelpers = false
+		want := j.run()
+		splitHelpers = true
+		for r := range 6 {
+			if r%2 == 1 {
+				time.Sleep(2 * spinWaitNs * time.Nanosecond) // let the helper fall asleep
+			}
+			if got := j.run(); !slices.Equal(got, want) {
+				t.Fatalf("%c%c %dx%dx%d, round %d: the helpers' split differs from the goroutines'", s.tA, s.tB, s.m, s.n, s.k, r)
+			}
 		}
 	}
 }

@@ -7,6 +7,14 @@ package tensor
 char* openblas_get_corename(void);
 char* openblas_get_config(void);
 void openblas_set_num_threads(int);
+void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha,
+		const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+
+// fastgo_lib_sgemm is blas_split.go's one-thread product (row-major).
+void fastgo_lib_sgemm(int tA, int tB, int m, int n, int k, float alpha,
+		const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+	cblas_sgemm(101, tA ? 112 : 111, tB ? 112 : 111, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
 */
 import "C"
 
