@@ -98,8 +98,10 @@
 // binding (blas_openblas.go, blas_blis.go). Every library call runs on one
 // thread; products of at least 8M multiply-adds (4M when the operands and
 // the result hold at least 256K values) are split over the CPUs by the
-// package, on goroutines (blas_cgo.go), so products from different
-// goroutines run at once and no process-wide setting changes. The split
+// package (blas_cgo.go), on helper threads that no barrier ties together
+// (blas_split.go; goroutines while another product holds them), so
+// products from different goroutines run at once and no process-wide
+// setting changes. The split
 // depends on the shape only, so runs with the same seed give the same
 // numbers; SetBLASThreads(n) caps it, and SetBLASThreads(1) makes every
 // product single-threaded. Debian's OpenBLAS 0.3.21 does not recognise
