@@ -113,3 +113,30 @@ func TestGemm(t *testing.T) {
 		}
 	}
 }
+
+// Gemm's slices must hold the matrices its sizes and leading dimensions
+// describe, on every path (whole, split over threads, k = 0): the native
+// libraries read and write through raw pointers, so a short slice is a
+// ShapeError before any of them runs, never a read past its end.
+func TestGemmChecksItsSlices(t *testing.T) {
+	N, T := blas.NoTrans, blas.Trans
+	m, n, k := 512, 1000, 784 // split over the cores with a native BLAS
+	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+	for _, tc := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"short A", func() { Gemm(N, N, m, n, k, 1, a[:m*k-1], k, b, n, 0, c, n) }, "A"},
+		{"short A, transposed", func() { Gemm(T, N, m, n, k, 1, a[:m*k-1], m, b, n, 0, c, n) }, "A"},
+		{"short B", func() { Gemm(N, T, m, n, k, 1, a, k, b[:k*n-1], k, 0, c, n) }, "B"},
+		{"short C", func() { Gemm(N, N, m, n, k, 1, a, k, b, n, 0, c[:m*n-1], n) }, "C"},
+		{"short C, k = 0", func() { Gemm(N, N, 2, 2, 0, 1, nil, 1, nil, 2, 0, c[:3], 2) }, "C"},
+		{"small lda", func() { Gemm(N, N, m, n, k, 1, a, k-1, b, n, 0, c, n) }, "leading dimension"},
+		{"small ldc", func() { Gemm(N, N, 2, 3, 1, 1, a, 1, b, 3, 0, c, 2) }, "leading dimension"},
+		{"negative k", func() { Gemm(N, N, 2, 2, -1, 1, a, 1, b, 2, 0, c, 2) }, "negative"},
+		{"bad transpose", func() { Gemm(blas.Transpose('x'), N, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2) }, "transpose"},
+	} {
+		mustPanic(t, tc.name, tc.f, "gemm", tc.want)
+	}
+}

@@ -16,6 +16,7 @@ import (
 // being m×n and the inner dimension k; it tolerates empty sizes, which
 // gonum's checks reject through the leading dimensions.
 func sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	tA, tB = checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -30,6 +31,48 @@ func sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 		return
 	}
 	blasSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// checkGemm panics with a ShapeError unless the sizes are non-negative, the
+// transpositions known and each non-empty matrix fits its slice with its
+// leading dimension, as BLAS's Sgemm requires. The native libraries read
+// and write through raw pointers (blas_split.go), so this is the one check
+// between a caller's slices and memory. It returns the transpositions with
+// ConjTrans as Trans, the same for real matrices.
+func checkGemm(tA, tB blas.Transpose, m, n, k, la, lda, lb, ldb, lc, ldc int) (blas.Transpose, blas.Transpose) {
+	fail := func(format string, args ...any) { panic(shapeErr("gemm", "", format, args...)) }
+	if m < 0 || n < 0 || k < 0 {
+		fail("negative size: m = %d, n = %d, k = %d", m, n, k)
+	}
+	trans := func(name string, t blas.Transpose) blas.Transpose {
+		switch t {
+		case blas.NoTrans, blas.Trans:
+			return t
+		case blas.ConjTrans:
+			return blas.Trans
+		}
+		fail("unknown transpose %q for %s", rune(t), name)
+		return t
+	}
+	tA, tB = trans("A", tA), trans("B", tB)
+	fits := func(name string, t blas.Transpose, rows, cols, ld, have int) {
+		if t == blas.Trans {
+			rows, cols = cols, rows
+		}
+		if rows == 0 || cols == 0 {
+			return
+		}
+		if ld < cols {
+			fail("%s is stored %d×%d: its leading dimension %d must be at least %d", name, rows, cols, ld, cols)
+		}
+		if need := ld*(rows-1) + cols; have < need {
+			fail("%s is stored %d×%d with leading dimension %d: it needs %d values, the slice holds %d", name, rows, cols, ld, need, have)
+		}
+	}
+	fits("A", tA, m, k, lda, la)
+	fits("B", tB, k, n, ldb, lb)
+	fits("C", blas.NoTrans, m, n, ldc, lc)
+	return tA, tB
 }
 
 // Gemm computes C = alpha·op(A)·op(B) + beta·C on row-major slices with the
