@@ -15,8 +15,8 @@ import (
 // A native BLAS (BLIS with -tags blis, OpenBLAS with -tags openblas), one
 // library per build, serves gonum's blas32 interface through
 // gonum.org/v1/netlib's CBLAS binding; the library's own file
-// (blas_blis.go, blas_openblas.go) links it and provides
-// libDescribe and libSgemm (a one-thread product).
+// (blas_blis.go, blas_openblas.go) links it and provides libDescribe and,
+// in C, fastgo_lib_sgemm (a one-thread product, called by blas_split.go).
 func init() {
 	blas32.Use(netlib.Implementation{})
 	SetBLASThreads(runtime.NumCPU())
@@ -89,29 +89,16 @@ func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, l
 	chunk := (side + p - 1) / p
 	chunk = (chunk + splitAlign - 1) / splitAlign * splitAlign
 	if p < 2 || chunk >= side {
-		libSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemmBlock(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true, 0, m)
 		return
 	}
-	// block computes rows (or columns) [lo, hi) of C.
-	block := func(lo, hi int) {
-		if m >= n { // rows of C: rows of op(A)
-			off := lo * lda
-			if tA == blas.Trans {
-				off = lo
-			}
-			libSgemm(tA, tB, hi-lo, n, k, alpha, a[off:], lda, b, ldb, beta, c[lo*ldc:], ldc)
-			return
-		}
-		off := lo // columns of C: columns of op(B)
-		if tB == blas.Trans {
-			off = lo * ldb
-		}
-		libSgemm(tA, tB, m, hi-lo, k, alpha, a, lda, b[off:], ldb, beta, c[lo:], ldc)
-	}
-	if splitHelpers && splitSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, (side+chunk-1)/chunk, chunk, m >= n) {
+	byRows := m >= n
+	if splitHelpers && splitSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, (side+chunk-1)/chunk, chunk, byRows) {
 		return
 	}
-	runChunks(side, chunk, block)
+	runChunks(side, chunk, func(lo, hi int) {
+		sgemmBlock(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, byRows, lo, hi)
+	})
 }
 
 // BLASInfo names the BLAS implementation behind MatMul and Linear: the

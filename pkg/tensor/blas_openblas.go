@@ -18,15 +18,11 @@ void fastgo_lib_sgemm(int tA, int tB, int m, int n, int k, float alpha,
 */
 import "C"
 
-import (
-	"fmt"
+import "fmt"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-)
-
-// With -tags openblas, OpenBLAS is the only native library, through
-// gonum's CBLAS binding. Its thread count is one process-wide setting
+// With -tags openblas, OpenBLAS is the only native library: cblas_sgemm
+// for the products (fastgo_lib_sgemm above, called by blas_split.go), and
+// gonum's CBLAS binding for the vector operations. Its thread count is one process-wide setting
 // (0.3.21 has no per-call count), so it is set to one here, once, and never
 // changed: blas_cgo.go splits large products over goroutines instead.
 // Debian builds OpenBLAS with its pthread server, which also compiles its
@@ -39,9 +35,4 @@ func init() { C.openblas_set_num_threads(1) }
 // set OPENBLAS_CORETYPE (SkylakeX or Haswell) before the process starts.
 func libDescribe() string {
 	return fmt.Sprintf("OpenBLAS (core %s; %s)", C.GoString(C.openblas_get_corename()), C.GoString(C.openblas_get_config()))
-}
-
-// libSgemm is OpenBLAS's cblas_sgemm (one thread), through gonum's binding.
-func libSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

@@ -86,9 +86,18 @@ static void *helper_main(void *arg) {
 	return 0;
 }
 
+// fastgo_sgemm_block computes rows (byRows) or columns [lo, hi) of C on
+// the calling thread.
+static void fastgo_sgemm_block(int tA, int tB, int m, int n, int k, float alpha,
+		const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
+		int byRows, int lo, int hi) {
+	chunk j = {tA, tB, m, n, k, lda, ldb, ldc, byRows, lo, hi, alpha, beta, a, b, c};
+	run_chunk(&j);
+}
+
 // fastgo_start_helpers starts n helper threads that spin for spin
-// nanoseconds after each chunk before they sleep; it returns how many run.
-static int fastgo_start_helpers(int n, long long spin) {
+// nanoseconds after each chunk before they sleep.
+static void fastgo_start_helpers(int n, long long spin) {
 	spin_ns = spin;
 	for (int i = 0; i < n && i < MAX_HELPERS; i++) {
 		helper *h = &helpers[i];
@@ -100,7 +109,6 @@ static int fastgo_start_helpers(int n, long long spin) {
 		pthread_detach(t);
 		nhelpers++;
 	}
-	return nhelpers;
 }
 
 // fastgo_sgemm_split computes C in parts chunks of chunk rows (byRows) or
@@ -191,16 +199,29 @@ var startHelpers sync.Once
 // the first on the calling thread and the others on the helpers. It
 // returns false, having computed nothing, when another product holds the
 // helpers or there are fewer helpers than blocks; the caller then splits
-// over goroutines.
+// over goroutines (sgemmBlock). The slices are checked by checkGemm.
 func splitSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, parts, chunk int, byRows bool) bool {
 	startHelpers.Do(func() { C.fastgo_start_helpers(C.int(runtime.NumCPU()-1), spinWaitNs) })
-	flag := func(t bool) C.int {
-		if t {
-			return 1
-		}
-		return 0
+	return C.fastgo_sgemm_split(cTrans(tA), cTrans(tB), C.int(m), C.int(n), C.int(k), C.float(alpha),
+		cFloats(a), C.int(lda), cFloats(b), C.int(ldb), C.float(beta), cFloats(c), C.int(ldc),
+		C.int(parts), C.int(chunk), cBool(byRows)) != 0
+}
+
+// sgemmBlock computes rows (byRows) or columns [lo, hi) of C with one
+// one-thread library call; the whole product is rows [0, m).
+func sgemmBlock(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, byRows bool, lo, hi int) {
+	C.fastgo_sgemm_block(cTrans(tA), cTrans(tB), C.int(m), C.int(n), C.int(k), C.float(alpha),
+		cFloats(a), C.int(lda), cFloats(b), C.int(ldb), C.float(beta), cFloats(c), C.int(ldc),
+		cBool(byRows), C.int(lo), C.int(hi))
+}
+
+func cFloats(s []float32) *C.float { return (*C.float)(unsafe.Pointer(unsafe.SliceData(s))) }
+
+func cTrans(t blas.Transpose) C.int { return cBool(t == blas.Trans) } // checkGemm made ConjTrans Trans
+
+func cBool(v bool) C.int {
+	if v {
+		return 1
 	}
-	return C.fastgo_sgemm_split(flag(tA == blas.Trans), flag(tB == blas.Trans), C.int(m), C.int(n), C.int(k), C.float(alpha),
-		(*C.float)(unsafe.Pointer(&a[0])), C.int(lda), (*C.float)(unsafe.Pointer(&b[0])), C.int(ldb), C.float(beta),
-		(*C.float)(unsafe.Pointer(&c[0])), C.int(ldc), C.int(parts), C.int(chunk), flag(byRows)) != 0
+	return 0
 }
