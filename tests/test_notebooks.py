@@ -30,7 +30,7 @@ NB_DIR = ROOT / "notebooks"
 OUT_DIR = ROOT / "tests" / "output"
 CELL_TIMEOUT = int(os.environ.get("NB_CELL_TIMEOUT", "120"))
 # A lesson that takes longer than this headless has a slow cell to fix (issue: cells
-# that answer fast). Raise it on a slower or busier machine.
+# that answer fast). time_limit scales it with the machine's speed.
 TIME_LIMIT = float(os.environ.get("NB_TIME_LIMIT", "60"))
 # The trivial cell (compile, link and run by GoNB, nothing else) measures the machine:
 # 0.5-0.7 s on the machines the limit was set on; on a busy 2-core Zen 3, 0.94 s, where
@@ -162,16 +162,19 @@ def format_times(summary):
     lines = [f"{'notebook':40} {'cells':>5} {'total s':>8} {'limit s':>8} {'trivial s':>9} {'status':>7}  recorded"]
     for name, s in sorted(summary.items()):
         status = "ok" if s["ok"] else "FAIL"
-        trivial = s.get("trivial_seconds")
-        trivial = f"{trivial:9.2f}" if trivial is not None else f"{'-':>9}"
-        limit = s.get("limit_seconds")
-        limit = f"{limit:8.1f}" if limit is not None else f"{'-':>8}"
+        limit, trivial = _column(s.get("limit_seconds"), 8, 1), _column(s.get("trivial_seconds"), 9, 2)
         lines.append(f"{name:40} {len(s['cells']):5d} {s['total_seconds']:8.1f} {limit} {trivial} {status:>7}  {s['recorded']}")
     for name, s in sorted(summary.items()):
         lines += ["", name, f"  {'cell':>4} {'seconds':>8}  first line"]
         for c in s["cells"]:
             lines.append(f"  {c['index']:4d} {c['seconds']:8.2f}  {c['first_line']}")
     return "\n".join(lines) + "\n"
+
+
+def _column(value, width, digits):
+    """value right-aligned in width with digits decimals, or "-" when it is None (a
+    summary written before the field existed)."""
+    return f"{'-':>{width}}" if value is None else f"{value:{width}.{digits}f}"
 
 
 def _write_atomic(path, text):
