@@ -34,7 +34,7 @@ import (
 // backward pass, whose input gradient reuses it for Wᵀ·G.
 func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
 	p := planFor(convGeometry(x, w, b, stride, padding))
-	K, NP, CO := p.c*p.kh*p.kw, len(p.off), p.co
+	K, NP, CO := p.c*p.kh*p.kw, p.n*p.oh*p.ow, p.co
 	cols := getBuf(K * NP)
 	im2col(cols, x.data, p)
 	y, beta := getBuf(CO*NP), float32(0)

@@ -14,21 +14,29 @@ import (
 // [CO, N·OH·OW] orientation against 40-110 in the transposed one (whose
 // CO = 8 side starves the kernel), so cols is [C·KH·KW, N·OH·OW]. A plain
 // gather of cols cost 200-260 µs for the first layer, more than its
-// products (110 µs); two observations cut it:
+// products (110 µs); three observations cut it:
 //
-//   - One offset table over all columns (n, y, x) of a row serves every row:
-//     row (c, i, j) reads the padded input at c·Hp·Wp + i·Wp + j + off[k]. A
-//     loop per image and output row spent more time starting than copying on
-//     the 2×2 and 4×4 outputs of the last layers.
+//   - One table per kernel tap (i, j), over all columns (n, y, x), serves
+//     that tap in every channel: row (c, i, j) reads x at c·H·W + src[k].
+//     A loop per image and output row spent more time starting than
+//     copying on the 2×2 and 4×4 outputs of the last layers.
+//   - The padding is in the tables, not in a padded copy of x: a column
+//     whose pixel is padding reads a pixel of its image and is then set to
+//     zero. Padding x (and cropping the padded gradient in col2im) took
+//     13% of the CNN's CPU time; without it the layers' best forward and
+//     backward steps went from 430/819/717/440 µs to 390/706/686/421, their
+//     means from 4.03 to 3.51 ms in all (BenchmarkConv2d, best of 2000,
+//     -cpu 1, a 2-core Zen 3).
 //   - Row (c, i, j) with i ≥ s is row (c, i−s, j) moved by one output row
 //     (window y+1 of tap i−s is window y of tap i), and with j ≥ s row
 //     (c, i, j−s) moved by one column; only the last output row (column) of
 //     each image must be read afresh. So only s² taps per channel are
 //     gathered (4 of the first layer's 25) and the rest are memmoves.
 //
-// col2im applies the adjoint of each step in reverse order: the fresh
-// entries of a shifted row are scattered, the rest added (axpy) into its
-// parent row, and only the s² gathered rows are scattered in full.
+// col2im applies the adjoint of each step in reverse order: a row's
+// padding entries are dropped, the fresh entries of a shifted row are
+// scattered, the rest added (axpy) into its parent row, and only the s²
+// gathered rows are scattered in full.
 //
 // Batches whose columns hold at least convParallelMin values are split by
 // images over the cores (convItems).
@@ -55,10 +63,20 @@ func convItems(n, size int, body func(lo, hi int)) {
 // col2im share.
 type convPlan struct {
 	convGeom
-	off   []int32 // per column (n, y, x): n·C·Hp·Wp + y·s·Wp + x·s
-	lastY []int32 // the columns whose y = OH−1
-	lastX []int32 // the columns whose x = OW−1
-	in    []int32 // per pixel of an H×W plane, its index in the padded plane
+	taps  []convTap // per kernel tap (i, j), i·KW + j
+	lastY []int32   // the columns whose y = OH−1
+	lastX []int32   // the columns whose x = OW−1
+}
+
+// convTap is what im2col reads for one kernel tap (i, j) of every channel:
+// the columns (n, y, x) it reads afresh, the input pixel of each, and those
+// of them whose pixel x[n, c, y·s+i−p, x·s+j−p] lies in the padding, which
+// it sets to zero (their src entry is pixel (0, 0) of the image, so that
+// every read stays inside it).
+type convTap struct {
+	fresh []int32 // nil: every column
+	src   []int32 // per fresh column: n·C·H·W + (y·s+i−p)·W + x·s+j−p
+	pad   []int32 // the fresh columns that read padding, ascending
 }
 
 // plans keeps the plans of the geometries seen last: a training loop
@@ -89,107 +107,108 @@ func planFor(g convGeom) *convPlan {
 }
 
 func newConvPlan(g convGeom) *convPlan {
-	p := &convPlan{convGeom: g, in: g.interior()}
-	wp, plane := g.w+2*g.p, (g.h+2*g.p)*(g.w+2*g.p)
-	if g.n*g.c*plane > math.MaxInt32 {
-		panic(shapeErr("conv2d", "split the batch", "padded input of %d×%d×%d×%d values is too large for one call", g.n, g.c, g.h+2*g.p, wp))
+	if g.n*g.c*g.h*g.w > math.MaxInt32 || g.n*g.oh*g.ow > math.MaxInt32 {
+		panic(shapeErr("conv2d", "split the batch", "input of %d×%d×%d×%d values is too large for one call", g.n, g.c, g.h, g.w))
 	}
-	p.off = make([]int32, 0, g.n*g.oh*g.ow)
-	for n := 0; n < g.n; n++ {
-		for y := 0; y < g.oh; y++ {
-			for x := 0; x < g.ow; x++ {
-				k := int32(len(p.off))
-				if y == g.oh-1 {
-					p.lastY = append(p.lastY, k)
+	p := &convPlan{convGeom: g, taps: make([]convTap, g.kh*g.kw)}
+	P, NP := g.oh*g.ow, g.n*g.oh*g.ow
+	for k := range NP {
+		if y, x := k%P/g.ow, k%g.ow; y == g.oh-1 || x == g.ow-1 {
+			if y == g.oh-1 {
+				p.lastY = append(p.lastY, int32(k))
+			}
+			if x == g.ow-1 {
+				p.lastX = append(p.lastX, int32(k))
+			}
+		}
+	}
+	for i := range g.kh {
+		for j := range g.kw {
+			t := &p.taps[i*g.kw+j]
+			switch {
+			case i >= g.s:
+				t.fresh = p.lastY
+			case j >= g.s:
+				t.fresh = p.lastX
+			}
+			read := func(k int) {
+				n, yy, xx := k/P, k%P/g.ow*g.s+i-g.p, k%g.ow*g.s+j-g.p
+				src := n * g.c * g.h * g.w
+				if yy >= 0 && yy < g.h && xx >= 0 && xx < g.w {
+					src += yy*g.w + xx
+				} else {
+					t.pad = append(t.pad, int32(k))
 				}
-				if x == g.ow-1 {
-					p.lastX = append(p.lastX, k)
+				t.src = append(t.src, int32(src))
+			}
+			if t.fresh == nil {
+				for k := range NP {
+					read(k)
 				}
-				p.off = append(p.off, int32(n*g.c*plane+y*g.s*wp+x*g.s))
+			}
+			for _, k := range t.fresh {
+				read(int(k))
 			}
 		}
 	}
 	return p
 }
 
-// interior returns, for each pixel of an H×W plane, its index in the
-// padded (H+2p)×(W+2p) plane: one table moves whole planes in and out of
-// their padding (a loop per image row cost more than its 2-28 values).
-func (g *convGeom) interior() []int32 {
-	wp := g.w + 2*g.p
-	idx := make([]int32, 0, g.h*g.w)
-	for r := 0; r < g.h; r++ {
-		for c := 0; c < g.w; c++ {
-			idx = append(idx, int32((r+g.p)*wp+g.p+c))
-		}
-	}
-	return idx
-}
-
-// padPlanes writes planes [pl0, pl1) of x into xp with p zero pixels
-// around each, [.. H+2p W+2p].
-func padPlanes(xp, x []float32, p *convPlan, pl0, pl1 int) {
-	hw, plane := p.h*p.w, (p.h+2*p.p)*(p.w+2*p.p)
-	clear(xp[pl0*plane : pl1*plane])
-	for pl := pl0; pl < pl1; pl++ {
-		scatter(xp[pl*plane:][:plane], x[pl*hw:][:hw], p.in)
-	}
+// span returns the part [i, j) of the ascending list at that lies in [lo, hi).
+func span(at []int32, lo, hi int) (i, j int) {
+	i, _ = slices.BinarySearch(at, int32(lo))
+	j, _ = slices.BinarySearch(at, int32(hi))
+	return i, j
 }
 
 // within returns the part of the ascending list at that lies in [lo, hi).
 func within(at []int32, lo, hi int) []int32 {
-	i, _ := slices.BinarySearch(at, int32(lo))
-	j, _ := slices.BinarySearch(at, int32(hi))
+	i, j := span(at, lo, hi)
 	return at[i:j]
 }
 
 // im2col fills cols [C·KH·KW, N·OH·OW]: row (c,i,j), column (n,y,x) holds
-// xpad[n, c, y·s+i, x·s+j]. Large batches are split by images over the
-// cores: each part pads its own images and fills its own columns.
+// x[n, c, y·s+i−p, x·s+j−p], or zero where that pixel is padding. Large
+// batches are split by images over the cores: each part fills its own
+// columns.
 func im2col(cols, x []float32, p *convPlan) {
-	if len(p.off) == 0 {
+	if len(cols) == 0 {
 		return
 	}
-	xp := x
-	if p.p > 0 {
-		xp = getBuf(p.n * p.c * (p.h + 2*p.p) * (p.w + 2*p.p))
+	if p.h*p.w == 0 { // every pixel is padding (or there are no columns)
+		clear(cols)
+		return
 	}
 	P := p.oh * p.ow
-	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
-		if p.p > 0 {
-			padPlanes(xp, x, p, n0*p.c, n1*p.c)
-		}
-		p.im2colRange(cols, xp, n0*P, n1*P)
+	convItems(p.n, len(cols)/max(p.n, 1), func(n0, n1 int) {
+		p.im2colRange(cols, x, n0*P, n1*P)
 	})
-	if p.p > 0 {
-		putBuf(xp)
-	}
 }
 
 // im2colRange fills columns [lo, hi) of cols, whole images. A shifted
 // row's copy stops short of the range's end, whose entries are all fresh
 // ones (the last output row or column of the range's last image).
-func (p *convPlan) im2colRange(cols, xp []float32, lo, hi int) {
-	NP := len(p.off)
-	plane, wp := (p.h+2*p.p)*(p.w+2*p.p), p.w+2*p.p
-	off := p.off[lo:hi]
-	lastY, lastX := within(p.lastY, lo, hi), within(p.lastX, lo, hi)
-	for c := 0; c < p.c; c++ {
-		for i := 0; i < p.kh; i++ {
-			for j := 0; j < p.kw; j++ {
-				r := (c*p.kh+i)*p.kw + j
+func (p *convPlan) im2colRange(cols, x []float32, lo, hi int) {
+	NP, hw := p.n*p.oh*p.ow, p.h*p.w
+	for c := range p.c {
+		src := x[c*hw:]
+		for i := range p.kh {
+			for j := range p.kw {
+				r, t := (c*p.kh+i)*p.kw+j, &p.taps[i*p.kw+j]
 				row := cols[r*NP:][:NP]
-				src := xp[c*plane+i*wp+j:]
 				switch {
 				case i >= p.s:
 					copy(row[lo:hi-p.ow], cols[(r-p.s*p.kw)*NP:][lo+p.ow:hi])
-					gatherAt(row, src, p.off, lastY)
 				case j >= p.s:
 					copy(row[lo:hi-1], cols[(r-p.s)*NP:][lo+1:hi])
-					gatherAt(row, src, p.off, lastX)
-				default:
-					gather(row[lo:hi], src, off)
 				}
+				if t.fresh == nil {
+					gather(row[lo:hi], src, t.src[lo:hi])
+				} else {
+					a, b := span(t.fresh, lo, hi)
+					gatherAt(row, src, t.fresh[a:b], t.src[a:b])
+				}
+				zeroAt(row, within(t.pad, lo, hi))
 			}
 		}
 	}
@@ -213,26 +232,6 @@ func gather(dst, src []float32, off []int32) {
 	}
 }
 
-// gatherAdd adds src[off[k]] onto dst[k].
-//
-//go:noinline
-func gatherAdd(dst, src []float32, off []int32) {
-	dst = dst[:len(off)]
-	for k, o := range off {
-		dst[k] += src[o]
-	}
-}
-
-// scatter sets dst[off[k]] = src[k].
-//
-//go:noinline
-func scatter(dst, src []float32, off []int32) {
-	src = src[:len(off)]
-	for k, o := range off {
-		dst[o] = src[k]
-	}
-}
-
 // scatterAdd adds src[k] onto dst[off[k]].
 //
 //go:noinline
@@ -243,79 +242,68 @@ func scatterAdd(dst, src []float32, off []int32) {
 	}
 }
 
-// gatherAt sets row[k] = src[off[k]] for the columns k in at.
+// gatherAt sets row[at[m]] = src[off[m]].
 //
 //go:noinline
-func gatherAt(row, src []float32, off, at []int32) {
+func gatherAt(row, src []float32, at, off []int32) {
+	off = off[:len(at)]
+	for m, k := range at {
+		row[k] = src[off[m]]
+	}
+}
+
+// zeroAt sets row[k] = 0 for the columns k in at.
+func zeroAt(row []float32, at []int32) {
 	for _, k := range at {
-		row[k] = src[off[k]]
+		row[k] = 0
 	}
 }
 
 // col2im is im2col's adjoint: it adds every entry of cols onto the input
 // pixel im2col read it from (entries that came from padding are dropped).
-// It uses cols as scratch. Within one row the windows' offsets differ, so
-// a scatter never adds twice to one address; parts of a split batch touch
-// only their own images.
+// It uses cols as scratch. Parts of a split batch touch only their own
+// images.
 func col2im(dx, cols []float32, p *convPlan) {
-	if len(p.off) == 0 {
+	if len(dx) == 0 || len(cols) == 0 {
 		return
 	}
-	plane, hw := (p.h+2*p.p)*(p.w+2*p.p), p.h*p.w
-	dp := dx // without padding, add straight into dx
-	if p.p > 0 {
-		dp = getBuf(p.n * p.c * plane)
-	}
 	P := p.oh * p.ow
-	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
-		if p.p > 0 {
-			clear(dp[n0*p.c*plane : n1*p.c*plane])
-		}
-		p.col2imRange(dp, cols, n0*P, n1*P)
-		if p.p == 0 {
-			return
-		}
-		for pl := n0 * p.c; pl < n1*p.c; pl++ {
-			gatherAdd(dx[pl*hw:][:hw], dp[pl*plane:][:plane], p.in)
-		}
+	convItems(p.n, len(cols)/max(p.n, 1), func(n0, n1 int) {
+		p.col2imRange(dx, cols, n0*P, n1*P)
 	})
-	if p.p > 0 {
-		putBuf(dp)
-	}
 }
 
 // col2imRange is col2im for columns [lo, hi), whole images, in reverse
-// order of im2col's steps: a shifted row scatters its fresh entries and
-// adds the rest into its parent row.
-func (p *convPlan) col2imRange(dp, cols []float32, lo, hi int) {
-	NP := len(p.off)
-	plane, wp := (p.h+2*p.p)*(p.w+2*p.p), p.w+2*p.p
-	off := p.off[lo:hi]
-	lastY, lastX := within(p.lastY, lo, hi), within(p.lastX, lo, hi)
+// order of im2col's steps: a row drops its padding entries, scatters its
+// fresh ones, and a shifted row adds the rest into its parent row.
+func (p *convPlan) col2imRange(dx, cols []float32, lo, hi int) {
+	NP, hw := p.n*p.oh*p.ow, p.h*p.w
 	for r := p.c*p.kh*p.kw - 1; r >= 0; r-- {
 		c, i, j := r/(p.kh*p.kw), r/p.kw%p.kh, r%p.kw
-		row := cols[r*NP:][:NP]
-		dst := dp[c*plane+i*wp+j:]
-		switch {
-		case i >= p.s:
-			scatterAt(dst, row, p.off, lastY)
+		row, t, dst := cols[r*NP:][:NP], &p.taps[i*p.kw+j], dx[c*hw:]
+		zeroAt(row, within(t.pad, lo, hi))
+		if t.fresh == nil {
+			scatterAdd(dst, row[lo:hi], t.src[lo:hi])
+			continue
+		}
+		a, b := span(t.fresh, lo, hi)
+		scatterAt(dst, row, t.fresh[a:b], t.src[a:b])
+		if i >= p.s {
 			addTo(cols[(r-p.s*p.kw)*NP:][lo+p.ow:hi], row[lo:hi-p.ow])
-		case j >= p.s:
-			scatterAt(dst, row, p.off, lastX)
+		} else {
 			addTo(cols[(r-p.s)*NP:][lo+1:hi], row[lo:hi-1])
-		default:
-			scatterAdd(dst, row[lo:hi], off)
 		}
 	}
 }
 
-// scatterAt adds row[k] onto dst[off[k]] for the columns k in at and zeroes
-// row[k], so that the rest of row can be added into its parent row whole.
+// scatterAt adds row[at[m]] onto dst[off[m]] and zeroes row[at[m]], so
+// that the rest of row can be added into its parent row whole.
 //
 //go:noinline
-func scatterAt(dst, row []float32, off, at []int32) {
-	for _, k := range at {
-		dst[off[k]] += row[k]
+func scatterAt(dst, row []float32, at, off []int32) {
+	off = off[:len(at)]
+	for m, k := range at {
+		dst[off[m]] += row[k]
 		row[k] = 0
 	}
 }

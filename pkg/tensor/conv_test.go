@@ -86,6 +86,36 @@ func naiveConv2d(x, w, b *Tensor, s, p int) *Tensor {
 	return out
 }
 
+// naiveConv2dGrads is the adjoint of naiveConv2d's loops: the gradients of
+// x and w when the output's gradient is g.
+func naiveConv2dGrads(x, w, g *Tensor, s, p int) (dx, dw *Tensor) {
+	n, c, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	co, kh, kw := w.shape[0], w.shape[2], w.shape[3]
+	oh, ow := g.shape[2], g.shape[3]
+	dx, dw = Zeros(x.shape...), Zeros(w.shape...)
+	for in := 0; in < n; in++ {
+		for o := 0; o < co; o++ {
+			for y := 0; y < oh; y++ {
+				for xx := 0; xx < ow; xx++ {
+					gv := g.At(in, o, y, xx)
+					for ci := 0; ci < c; ci++ {
+						for i := 0; i < kh; i++ {
+							for j := 0; j < kw; j++ {
+								r, q := y*s+i-p, xx*s+j-p
+								if r >= 0 && r < h && q >= 0 && q < wd {
+									dx.Set(dx.At(in, ci, r, q)+gv*w.At(o, ci, i, j), in, ci, r, q)
+									dw.Set(dw.At(o, ci, i, j)+gv*x.At(in, ci, r, q), o, ci, i, j)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx, dw
+}
+
 func TestConv2dMatchesFormula(t *testing.T) {
 	for i, c := range convCases {
 		x, w := randT(uint64(70+i), c.n, c.c, c.h, c.w), randT(uint64(90+i), c.co, c.c, c.kh, c.kw)
@@ -150,12 +180,16 @@ func FuzzConv2dShapes(f *testing.F) {
 			return
 		}
 		assertClose(t, g.String(), out, naiveConv2d(x, wt, b, g.s, g.p), 1e-4)
-		out.BackwardWith(Ones(out.shape...))
+		gOut := randT(4, out.shape...)
+		out.BackwardWith(gOut)
 		for _, in := range []*Tensor{x, wt, b} {
 			if in != nil && (in.Grad() == nil || !in.Grad().shape.Equal(in.shape)) {
 				t.Fatalf("%v: gradient of input %v missing or misshapen", g, in.shape)
 			}
 		}
+		dx, dw := naiveConv2dGrads(x, wt, gOut, g.s, g.p)
+		assertClose(t, g.String()+" input gradient", x.Grad(), dx, 1e-4)
+		assertClose(t, g.String()+" weight gradient", wt.Grad(), dw, 1e-4)
 	})
 }
 
