@@ -21,3 +21,7 @@ func SetBLASThreads(n int) {}
 func blasSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	blas32.Implementation().Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// pairSgemm reports false: without helper threads, sgemmPair computes its
+// products one after the other.
+func pairSgemm(x, y *gemm) bool { return false }

@@ -111,12 +111,36 @@ static void fastgo_start_helpers(int n, long long spin) {
 	}
 }
 
+// post gives job to helper h and wakes it if it sleeps.
+static void post(helper *h, const chunk *job) {
+	h->job = *job;
+	atomic_store(&h->state, POSTED);
+	if (atomic_load(&h->sleeping)) {
+		pthread_mutex_lock(&h->mu);
+		pthread_cond_signal(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+	}
+}
+
+// collect returns once h's job is done: computed by the caller if h has
+// not started it, so that a helper that sleeps or is descheduled delays
+// nothing beyond the one-thread time.
+static void collect(helper *h) {
+	int posted = POSTED;
+	if (atomic_compare_exchange_strong(&h->state, &posted, CLAIMED)) {
+		run_chunk(&h->job);
+	} else {
+		for (int s = 0; atomic_load(&h->state) != DONE; s++) {
+			if (s < 4096) cpu_relax(); else sched_yield();
+		}
+	}
+	atomic_store(&h->state, IDLE);
+}
+
 // fastgo_sgemm_split computes C in parts chunks of chunk rows (byRows) or
-// columns: the caller's thread computes the first, a helper each other one;
-// a chunk no helper has started when the caller is done with its own is
-// computed by the caller, so a helper that sleeps or is descheduled delays
-// nothing beyond the one-thread time. Returns 0 (nothing computed) when
-// another product holds the helpers.
+// columns: the caller's thread computes the first, a helper each other one
+// (or the caller, see collect). Returns 0 (nothing computed) when another
+// product holds the helpers.
 static int fastgo_sgemm_split(int tA, int tB, int m, int n, int k, float alpha,
 		const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
 		int parts, int chunkSize, int byRows) {
@@ -125,31 +149,29 @@ static int fastgo_sgemm_split(int tA, int tB, int m, int n, int k, float alpha,
 	int side = byRows ? m : n;
 	chunk base = {tA, tB, m, n, k, lda, ldb, ldc, byRows, 0, 0, alpha, beta, a, b, c};
 	for (int i = 1; i < parts; i++) {
-		helper *h = &helpers[i - 1];
-		h->job = base;
-		h->job.lo = i * chunkSize;
-		h->job.hi = (i + 1) * chunkSize < side ? (i + 1) * chunkSize : side;
-		atomic_store(&h->state, POSTED);
-		if (atomic_load(&h->sleeping)) {
-			pthread_mutex_lock(&h->mu);
-			pthread_cond_signal(&h->cv);
-			pthread_mutex_unlock(&h->mu);
-		}
+		chunk job = base;
+		job.lo = i * chunkSize;
+		job.hi = (i + 1) * chunkSize < side ? (i + 1) * chunkSize : side;
+		post(&helpers[i - 1], &job);
 	}
 	base.hi = chunkSize;
 	run_chunk(&base);
-	for (int i = 1; i < parts; i++) {
-		helper *h = &helpers[i - 1];
-		int posted = POSTED;
-		if (atomic_compare_exchange_strong(&h->state, &posted, CLAIMED)) {
-			run_chunk(&h->job);
-		} else {
-			for (int s = 0; atomic_load(&h->state) != DONE; s++) {
-				if (s < 4096) cpu_relax(); else sched_yield();
-			}
-		}
-		atomic_store(&h->state, IDLE);
-	}
+	for (int i = 1; i < parts; i++)
+		collect(&helpers[i - 1]);
+	pthread_mutex_unlock(&owner);
+	return 1;
+}
+
+// fastgo_sgemm_pair computes two independent products, x on the calling
+// thread and y on a helper (or the caller, see collect); each is one whole
+// one-thread call. Returns 0 (nothing computed) when another product holds
+// the helpers.
+static int fastgo_sgemm_pair(chunk x, chunk y) {
+	if (nhelpers < 1 || pthread_mutex_trylock(&owner) != 0)
+		return 0;
+	post(&helpers[0], &y);
+	run_chunk(&x);
+	collect(&helpers[0]);
 	pthread_mutex_unlock(&owner);
 	return 1;
 }
@@ -205,6 +227,26 @@ func splitSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, 
 	return C.fastgo_sgemm_split(cTrans(tA), cTrans(tB), C.int(m), C.int(n), C.int(k), C.float(alpha),
 		cFloats(a), C.int(lda), cFloats(b), C.int(ldb), C.float(beta), cFloats(c), C.int(ldc),
 		C.int(parts), C.int(chunk), cBool(byRows)) != 0
+}
+
+// pairSgemm computes the independent products x and y at once, x on the
+// calling thread and y on a helper, and reports whether it did; it does
+// not when one thread is set (SetBLASThreads), when either product is
+// large enough to be split itself, or when another product holds the
+// helpers. The slices are checked by checkGemm.
+func pairSgemm(x, y *gemm) bool {
+	if blasMaxThreads.Load() < 2 || gemmThreads(x.m, x.n, x.k) > 1 || gemmThreads(y.m, y.n, y.k) > 1 {
+		return false
+	}
+	startHelpers.Do(func() { C.fastgo_start_helpers(C.int(runtime.NumCPU()-1), spinWaitNs) })
+	return C.fastgo_sgemm_pair(cChunk(x), cChunk(y)) != 0
+}
+
+// cChunk is the whole product g as one chunk.
+func cChunk(g *gemm) C.chunk {
+	return C.chunk{tA: cTrans(g.tA), tB: cTrans(g.tB), m: C.int(g.m), n: C.int(g.n), k: C.int(g.k),
+		lda: C.int(g.lda), ldb: C.int(g.ldb), ldc: C.int(g.ldc), byRows: 1, lo: 0, hi: C.int(g.m),
+		alpha: C.float(g.alpha), beta: C.float(g.beta), a: cFloats(g.a), b: cFloats(g.b), c: cFloats(g.c)}
 }
 
 // sgemmBlock computes rows (byRows) or columns [lo, hi) of C with one

@@ -140,3 +140,39 @@ func TestGemmChecksItsSlices(t *testing.T) {
 		mustPanic(t, tc.name, tc.f, "gemm", tc.want)
 	}
 }
+
+// sgemmPair gives the bits of its two products computed one at a time,
+// whichever thread computes each, also from several goroutines at once
+// (which then contend for the helper thread), with beta ≠ 0 and with nil
+// or empty products; a short slice is a ShapeError before anything runs.
+func TestSgemmPair(t *testing.T) {
+	N, T := blas.NoTrans, blas.Trans
+	// Lesson 9's second layer's backward products at batch 64, Wᵀ·G and cols·Gᵀ.
+	w, g, cols := randT(1, 16*72).data, randT(2, 16*3136).data, randT(3, 72*3136).data
+	dX := func(c []float32) *gemm { return &gemm{T, N, 72, 3136, 16, 1, w, 72, g, 3136, 0, c, 3136} }
+	dW := func(c []float32) *gemm { return &gemm{N, T, 72, 16, 3136, 1, cols, 3136, g, 3136, 0.5, c, 16} }
+	wantX, wantW := make([]float32, 72*3136), randT(4, 72*16).data
+	initW := slices.Clone(wantW)
+	sgemmPair(dX(wantX), nil)
+	sgemmPair(nil, dW(wantW))
+	var wg sync.WaitGroup
+	for r := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				gotX, gotW := make([]float32, len(wantX)), slices.Clone(initW)
+				sgemmPair(dX(gotX), dW(gotW))
+				if !slices.Equal(gotX, wantX) || !slices.Equal(gotW, wantW) {
+					t.Errorf("goroutine %d: the paired products differ from the same products alone", r)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sgemmPair(&gemm{N, N, 0, 3, 2, 1, nil, 2, make([]float32, 6), 3, 0, nil, 3}, dX(make([]float32, len(wantX))))
+	if se := catchShapeError(func() { sgemmPair(dX(make([]float32, 10)), dW(slices.Clone(initW))) }); se == nil {
+		t.Error("a short C was not a ShapeError")
+	}
+}

@@ -156,6 +156,9 @@ func newConvPlan(g convGeom) *convPlan {
 
 // span returns the part [i, j) of the ascending list at that lies in [lo, hi).
 func span(at []int32, lo, hi int) (i, j int) {
+	if len(at) == 0 || int(at[0]) >= lo && int(at[len(at)-1]) < hi { // the whole batch, unsplit
+		return 0, len(at)
+	}
 	i, _ = slices.BinarySearch(at, int32(lo))
 	j, _ = slices.BinarySearch(at, int32(hi))
 	return i, j

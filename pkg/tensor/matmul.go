@@ -33,6 +33,39 @@ func sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda i
 	blasSgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// gemm holds the arguments of one sgemm call.
+type gemm struct {
+	tA, tB  blas.Transpose
+	m, n, k int
+	alpha   float32
+	a       []float32
+	lda     int
+	b       []float32
+	ldb     int
+	beta    float32
+	c       []float32
+	ldc     int
+}
+
+// sgemmPair computes the products x and y (nil: none), which must not
+// write what the other reads. With a native BLAS and a second core it
+// computes them at once, each as one one-thread call (pairSgemm), so the
+// results are those of two sgemm calls, bit for bit.
+func sgemmPair(x, y *gemm) {
+	if x != nil && y != nil {
+		x.tA, x.tB = checkGemm(x.tA, x.tB, x.m, x.n, x.k, len(x.a), x.lda, len(x.b), x.ldb, len(x.c), x.ldc)
+		y.tA, y.tB = checkGemm(y.tA, y.tB, y.m, y.n, y.k, len(y.a), y.lda, len(y.b), y.ldb, len(y.c), y.ldc)
+		if min(x.m, x.n, x.k, y.m, y.n, y.k) > 0 && pairSgemm(x, y) {
+			return
+		}
+	}
+	for _, g := range []*gemm{x, y} {
+		if g != nil {
+			sgemm(g.tA, g.tB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+		}
+	}
+}
+
 // checkGemm panics with a ShapeError unless the sizes are non-negative, the
 // transpositions known and each non-empty matrix fits its slice with its
 // leading dimension, as BLAS's Sgemm requires. The native libraries read
