@@ -215,7 +215,9 @@ import (
 // them, so results stay bit-identical to the goroutine split's.
 const spinWaitNs = 500_000
 
-var startHelpers sync.Once
+// startHelpers starts the helper threads, one per core beside the
+// caller's, on the first product that needs them.
+var startHelpers = sync.OnceFunc(func() { C.fastgo_start_helpers(C.int(runtime.NumCPU()-1), spinWaitNs) })
 
 // splitSgemm computes C as parts blocks of chunk rows (byRows) or columns,
 // the first on the calling thread and the others on the helpers. It
@@ -223,7 +225,7 @@ var startHelpers sync.Once
 // helpers or there are fewer helpers than blocks; the caller then splits
 // over goroutines (sgemmBlock). The slices are checked by checkGemm.
 func splitSgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, parts, chunk int, byRows bool) bool {
-	startHelpers.Do(func() { C.fastgo_start_helpers(C.int(runtime.NumCPU()-1), spinWaitNs) })
+	startHelpers()
 	return C.fastgo_sgemm_split(cTrans(tA), cTrans(tB), C.int(m), C.int(n), C.int(k), C.float(alpha),
 		cFloats(a), C.int(lda), cFloats(b), C.int(ldb), C.float(beta), cFloats(c), C.int(ldc),
 		C.int(parts), C.int(chunk), cBool(byRows)) != 0
@@ -238,7 +240,7 @@ func pairSgemm(x, y *gemm) bool {
 	if blasMaxThreads.Load() < 2 || gemmThreads(x.m, x.n, x.k) > 1 || gemmThreads(y.m, y.n, y.k) > 1 {
 		return false
 	}
-	startHelpers.Do(func() { C.fastgo_start_helpers(C.int(runtime.NumCPU()-1), spinWaitNs) })
+	startHelpers()
 	return C.fastgo_sgemm_pair(cChunk(x), cChunk(y)) != 0
 }
 

@@ -113,13 +113,11 @@ func newConvPlan(g convGeom) *convPlan {
 	p := &convPlan{convGeom: g, taps: make([]convTap, g.kh*g.kw)}
 	P, NP := g.oh*g.ow, g.n*g.oh*g.ow
 	for k := range NP {
-		if y, x := k%P/g.ow, k%g.ow; y == g.oh-1 || x == g.ow-1 {
-			if y == g.oh-1 {
-				p.lastY = append(p.lastY, int32(k))
-			}
-			if x == g.ow-1 {
-				p.lastX = append(p.lastX, int32(k))
-			}
+		if k%P/g.ow == g.oh-1 {
+			p.lastY = append(p.lastY, int32(k))
+		}
+		if k%g.ow == g.ow-1 {
+			p.lastX = append(p.lastX, int32(k))
 		}
 	}
 	for i := range g.kh {
@@ -145,9 +143,10 @@ func newConvPlan(g convGeom) *convPlan {
 				for k := range NP {
 					read(k)
 				}
-			}
-			for _, k := range t.fresh {
-				read(int(k))
+			} else {
+				for _, k := range t.fresh {
+					read(int(k))
+				}
 			}
 		}
 	}
@@ -178,12 +177,12 @@ func im2col(cols, x []float32, p *convPlan) {
 	if len(cols) == 0 {
 		return
 	}
-	if p.h*p.w == 0 { // every pixel is padding (or there are no columns)
+	if p.h*p.w == 0 { // every pixel is padding
 		clear(cols)
 		return
 	}
 	P := p.oh * p.ow
-	convItems(p.n, len(cols)/max(p.n, 1), func(n0, n1 int) {
+	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
 		p.im2colRange(cols, x, n0*P, n1*P)
 	})
 }
@@ -271,7 +270,7 @@ func col2im(dx, cols []float32, p *convPlan) {
 		return
 	}
 	P := p.oh * p.ow
-	convItems(p.n, len(cols)/max(p.n, 1), func(n0, n1 int) {
+	convItems(p.n, len(cols)/p.n, func(n0, n1 int) {
 		p.col2imRange(dx, cols, n0*P, n1*P)
 	})
 }
