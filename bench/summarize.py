@@ -26,7 +26,6 @@ import json
 import os
 import statistics
 import sys
-import time
 
 # (model, hidden, bs): (ours / fastest peer, |accuracy - PyTorch's|, ours / PyTorch's peak RSS or None)
 TARGETS = {
@@ -155,19 +154,29 @@ def main():
 
 
 def print_notebook_times(path):
-    """Prints each notebook's headless run time, as tests/test_notebooks.py recorded it."""
+    """Prints each notebook's headless run time and limit as tests/test_notebooks.py last
+    recorded them, with the time of each recording (a notebook the last `make test` did
+    not run keeps an older one), and names the notebooks that have none."""
     try:
         with open(path) as f:
             nbs = json.load(f)
     except (OSError, ValueError):
         print(f"Notebook run times: {path} not found; `make test` (tests/test_notebooks.py) writes it.")
         return
-    when = os.path.getmtime(path)
-    print(f"Notebooks executed headless by tests/test_notebooks.py "
-          f"(recorded {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(when))}):")
+    print(f"Notebooks executed headless by tests/test_notebooks.py ({path}):")
     for name, nb in sorted(nbs.items()):
         status = "ok" if nb.get("ok") else "FAILED"
-        print(f"  {name:<34} {len(nb.get('cells', [])):3d} cells {nb['total_seconds']:7.1f} s  {status}")
+        limit = nb.get("limit_seconds")
+        limit = f"limit {limit:5.1f} s" if isinstance(limit, (int, float)) else "limit    -   "
+        print(f"  {name:<34} {len(nb.get('cells', [])):3d} cells {nb['total_seconds']:7.1f} s  {limit}  "
+              f"{status:<6}  recorded {nb.get('recorded', '?')}")
+    nb_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "notebooks")
+    try:
+        missing = sorted(n for n in os.listdir(nb_dir) if n.endswith(".ipynb") and n not in nbs)
+    except OSError:
+        missing = []
+    if missing:
+        print("  not recorded: " + ", ".join(missing))
 
 
 if __name__ == "__main__":
