@@ -11,7 +11,9 @@ Each lesson must keep in step with the lecture video and show outputs a reader c
   metadata tags it "numbers-repeat" (for a cell whose point is that two computations
   agree);
 - a saved progress bar is its final render (pkg/learner marks it data-progress="final";
-  the live block, "live", is only for the kernel session).
+  the live block, "live", is only for the kernel session);
+- no cell, source or output, names an absolute path of the machine it ran on (a home
+  or build directory: `/home/...`, `/tmp/...`), which means nothing to a reader.
 
 The checks are functions so that the tests at the end can show each one fails on a
 notebook that breaks its rule.
@@ -51,6 +53,8 @@ NUMBER = re.compile(r"(?<![\w.])-?\d+\.(\d{3,})(?![\w.])")
 PROGRESS = re.compile(r"<progress\b")
 FINAL_MARK = 'data-progress="final"'
 REPEAT_TAG = "numbers-repeat"
+# An absolute path under a directory that is only ever some machine's own.
+MACHINE_PATH = re.compile(r"(?<![\w.~$}/])/(?:home|root|tmp|work|Users|private/var|var/folders)/[^\s\"']*")
 
 
 def source(cell):
@@ -136,6 +140,12 @@ def live_progress_bars(nb):
     return bad
 
 
+def machine_paths(nb):
+    """(cell index, path) of the absolute machine paths in the cells' sources and outputs."""
+    return [(i, m.group(0)) for i, c in enumerate(nb["cells"])
+            for m in MACHINE_PATH.finditer(source(c) + "\n" + cell_text(c))]
+
+
 def load(name):
     path = NB_DIR / name
     if not path.exists():
@@ -157,7 +167,8 @@ def test_jump_links(name):
 
 @pytest.mark.parametrize("name", NOTEBOOKS or ["none"])
 def test_saved_outputs(name):
-    """Code cells are short, no cell prints a number twice, progress bars are final renders."""
+    """Code cells are short, no cell prints a number twice, progress bars are final renders,
+    no cell names a path of the machine it ran on."""
     if name == "none":
         pytest.skip("no notebooks")
     nb = load(name)
@@ -169,6 +180,8 @@ def test_saved_outputs(name):
         problems.append(f"cell [{i}] prints the same numbers twice: {shown} (tag it {REPEAT_TAG!r} if that is its point)")
     for i in live_progress_bars(nb):
         problems.append(f"cell [{i}] holds a progress bar that is not its final render")
+    for i, path in machine_paths(nb):
+        problems.append(f"cell [{i}] names a path of the machine it ran on: {path} (clear or re-run that cell)")
     assert not problems, f"{name}:\n  " + "\n  ".join(problems)
 
 
@@ -228,3 +241,11 @@ def test_check_progress_bars():
     final = '<div data-progress="final"><progress value="3" max="3"></progress></div>'
     nb = _nb(_code("", _html(""), _html(final)), _code("", _html(live)), _code("", _html("<b>no bar</b>")))
     assert live_progress_bars(nb) == [1]
+
+
+def test_check_machine_paths():
+    ran_here = _code("%goworkfix", _stream('Replace rule to local directory "/work/wt/nb02" already exists.\n'))
+    home = _md("see /home/ana/fastgo/README.md")
+    fine = _code("!*rm -f go.work && go work use . ${GONB_DIR}/..", _stream("https://example.com/home/x /tmp\n"))
+    found = machine_paths(_nb(ran_here, home, fine))
+    assert found == [(0, "/work/wt/nb02"), (1, "/home/ana/fastgo/README.md")], found

@@ -53,7 +53,7 @@ func (ds *Dataset) Index(idx []int) (x, y *tensor.Tensor) {
 	return ds.X.IndexSelect(t), ds.Y.IndexSelect(t)
 }
 
-// %% notebooks/03_minibatch_training.ipynb cell 91 (id nb03-091, sum 39c15c8d)
+// %% notebooks/03_minibatch_training.ipynb cell 91 (id nb03-091, sum 02ceb867)
 
 // Sampler yields the indices 0..N-1 in batches of BS; the last batch is
 // shorter when BS does not divide N. With Shuffle, every pass (every range
@@ -78,8 +78,9 @@ func NewSampler(n, bs int, shuffle bool, rng *rand.Rand) *Sampler {
 func (s *Sampler) Len() int { return (s.N + s.BS - 1) / s.BS }
 
 // All returns one pass over the batches of indices. Each range over it starts
-// a new pass (a new permutation when shuffling). The slices yielded share one
-// backing array per pass: copy one to keep it past the pass.
+// a new pass (a new permutation when shuffling) with its own indices: a slice
+// yielded stays valid after the pass, and its capacity ends where it does, so
+// appending to it never overwrites the next batch.
 func (s *Sampler) All() iter.Seq[[]int] {
 	return func(yield func([]int) bool) {
 		if s.BS <= 0 { // a zero BS set after NewSampler would loop forever

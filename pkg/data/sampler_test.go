@@ -137,3 +137,25 @@ func ExampleSampler_All() {
 	// [[0 1 2] [3 4 5] [6 7 8] [9]]
 	// 4 1 true
 }
+
+// The batches of a pass are kept without copying: they stay as they were
+// after the pass and after later passes, and appending to one does not
+// write into the next.
+func TestSamplerBatchesStayValid(t *testing.T) {
+	s := NewSampler(10, 3, true, tensor.NewRNG(3))
+	kept := slices.Collect(s.All())
+	want := make([][]int, len(kept))
+	for i, b := range kept {
+		want[i] = slices.Clone(b)
+	}
+	_ = pass(s) // a second pass draws a new permutation
+	for i, b := range kept {
+		if cap(b) != len(b) {
+			t.Errorf("batch %d: cap %d, len %d: appending would overwrite the next batch", i, cap(b), len(b))
+		}
+		_ = append(b, -1)
+	}
+	if !slices.EqualFunc(kept, want, slices.Equal) {
+		t.Fatalf("kept batches changed: got %v, want %v", kept, want)
+	}
+}
