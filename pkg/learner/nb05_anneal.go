@@ -68,7 +68,7 @@ func (r *Recorder) PlotLoss() *plotting.Figure {
 		plotting.XLabel("iteration"), plotting.YLabel("loss"))
 }
 
-// %% notebooks/05_anneal.ipynb cell 19 (id c017, sum 4f286871)
+// %% notebooks/05_anneal.ipynb cell 19 (id c017, sum 67a1ee83)
 
 // Sched maps the position in training, from 0 (start) to 1 (end), to the
 // value of a hyper-parameter.
@@ -76,7 +76,8 @@ type Sched func(pos float64) float64
 
 // ParamScheduler sets the hyper-parameter PName (such as "lr" or
 // "momentum") of every parameter group before each training batch, to
-// SchedFunc of the fraction of training done.
+// SchedFunc of the fraction of training done. A name the optimizer does not
+// have (a misspelt "Lr") panics at the first batch, naming those it has.
 type ParamScheduler struct {
 	CallbackBase
 	PName     string

@@ -1,6 +1,7 @@
 package learner
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -173,4 +174,21 @@ func TestParamSchedulerAndRecorder(t *testing.T) {
 	if len(rec.LRs) != 5 {
 		t.Errorf("after a 1-epoch fit, %d lrs recorded, want 5", len(rec.LRs))
 	}
+}
+
+// A misspelt hyper-parameter name is an error at the first batch, not a fit
+// at the constant initial rate.
+func TestParamSchedulerUnknownName(t *testing.T) {
+	learn := testLearner(testBunch(20, 4, 4, 4), 0.1)
+	run := NewRunner([]Callback{NewParamScheduler("Lr", SchedLin(0.1, 0.5))})
+	defer func() {
+		msg := fmt.Sprint(recover())
+		if !strings.Contains(msg, `"Lr"`) || !strings.Contains(msg, "lr") {
+			t.Fatalf(`fit with ParamScheduler("Lr") panicked with %q, want a message naming "Lr" and the names there are`, msg)
+		}
+		if got := learn.Opt.ParamGroups()[0].Hyper("lr"); got != 0.1 {
+			t.Errorf("lr = %v after the failed fit, want 0.1", got)
+		}
+	}()
+	run.Fit(1, learn)
 }

@@ -56,11 +56,12 @@ func (g *ParamGroup) Hyper(name string) float64 {
 	return v
 }
 
-// SetHyper sets the named hyper-parameter, creating it if needed.
+// SetHyper sets the named hyper-parameter. Like Hyper, it panics, listing
+// the names the group has, when there is no such name: a scheduler given a
+// misspelt "lr" would otherwise set a name no optimizer reads, and train at
+// the constant rate with no hint. A new name goes into Hypers directly.
 func (g *ParamGroup) SetHyper(name string, v float64) {
-	if g.Hypers == nil {
-		g.Hypers = map[string]float64{}
-	}
+	g.Hyper(name)
 	g.Hypers[name] = v
 }
 
@@ -156,9 +157,12 @@ func (o *SGD) AddParamGroup(g *ParamGroup) {
 		}
 	}
 	if len(o.groups) > 0 {
+		if g.Hypers == nil {
+			g.Hypers = map[string]float64{}
+		}
 		for k, v := range o.groups[0].Hypers {
 			if _, ok := g.Hypers[k]; !ok {
-				g.SetHyper(k, v)
+				g.Hypers[k] = v
 			}
 		}
 	}

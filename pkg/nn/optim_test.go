@@ -149,6 +149,12 @@ func TestSGDHyperErrors(t *testing.T) {
 	opt := nn.NewSGD([]*tensor.Tensor{p}, 0.1)
 	expectPanic(t, "unknown hyper", func() { opt.ParamGroups()[0].Hyper("learning_rate") },
 		`"learning_rate"`, "dampening, lr, momentum, nesterov, weight_decay")
+	// Setting a misspelt name would schedule nothing, silently.
+	expectPanic(t, "set unknown hyper", func() { opt.ParamGroups()[0].SetHyper("Lr", 0.5) },
+		`"Lr"`, "dampening, lr, momentum, nesterov, weight_decay")
+	if got := opt.ParamGroups()[0].Hyper("lr"); got != 0.1 {
+		t.Errorf(`Hyper("lr") = %v after the failed SetHyper("Lr"), want 0.1`, got)
+	}
 	var o nn.Optimizer = opt // SGD satisfies the interface schedulers use
 	_ = o
 }
