@@ -9,7 +9,8 @@
 //	go run ./exporter clean [-check] [notebooks...]  normalise notebooks for git (nbdev_clean)
 //
 // Export type-checks the packages it would write first, and writes and removes
-// nothing when they do not compile; then it prints one line per generated file,
+// nothing when they do not compile (an export that would change no file skips
+// the check); then it prints one line per generated file,
 // e.g. "Converted notebooks/04_callbacks.ipynb to pkg/learner/nb04_callbacks.go".
 // Two runs at once wait for each other (see nbexport.Repo.Lock).
 package main
