@@ -141,12 +141,17 @@ func (r *Repo) unchanged(p *Plan) bool {
 		return false
 	}
 	for _, o := range p.Files {
-		old, err := os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(o.Path)))
-		if err != nil || !bytes.Equal(old, o.Content) {
+		if !r.onDisk(o) {
 			return false
 		}
 	}
 	return true
+}
+
+// onDisk reports whether o's file is on disk with o's content already.
+func (r *Repo) onDisk(o Output) bool {
+	old, err := os.ReadFile(filepath.Join(r.Root, filepath.FromSlash(o.Path)))
+	return err == nil && bytes.Equal(old, o.Content)
 }
 
 // Plan reads and exports the notebooks (paths relative to the root) in memory.
@@ -339,10 +344,10 @@ func (r *Repo) Write(p *Plan) error {
 		return err
 	}
 	for _, o := range p.Files {
-		full := filepath.Join(r.Root, filepath.FromSlash(o.Path))
-		if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, o.Content) {
+		if r.onDisk(o) {
 			continue
 		}
+		full := filepath.Join(r.Root, filepath.FromSlash(o.Path))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			return err
 		}
